@@ -1,0 +1,280 @@
+"""A catalog: instruments and questionnaires from one or more data directories.
+
+A data directory holds ``instruments/*.yaml`` and ``questionnaires/*.yaml``. The built-in
+catalog ships inside the package; an organisation's own directory (``--data-dir`` or
+``MIGDEV_DATA_DIR``) is laid over it by id, or used alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, NotFound, Problem
+from .loader import field_name, line_of, load_model
+from .models import AllOf, AnyOf, Condition, Instrument, Leaf, Not, Questionnaire
+from .suggest import did_you_mean
+
+ENV_DATA_DIR = "MIGDEV_DATA_DIR"
+
+
+def builtin_data_dir() -> Path:
+    """The shipped catalog: inside the wheel, or the repository's data/ in a source checkout."""
+    packaged = Path(__file__).parent / "data"
+    if (packaged / "instruments").is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "data"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a document came from, for messages: display name, raw data and text."""
+
+    file: str
+    data: Any
+    text: str
+
+    def line(self, path: list[Any]) -> int | None:
+        return line_of(self.text, path)
+
+
+@dataclass
+class Catalog:
+    instruments: dict[str, Instrument] = field(default_factory=dict)
+    questionnaires: dict[str, Questionnaire] = field(default_factory=dict)
+    origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+    directories: list[Path] = field(default_factory=list)
+
+    def instrument(self, iid: str) -> Instrument:
+        try:
+            return self.instruments[iid]
+        except KeyError:
+            raise NotFound(f"unknown instrument {iid!r}{did_you_mean(iid, self.instruments)}") from None
+
+    def questionnaire(self, qid: str | None = None) -> Questionnaire:
+        if qid is None:
+            if "core" in self.questionnaires:
+                return self.questionnaires["core"]
+            if not self.questionnaires:
+                raise NotFound("the catalog has no questionnaire (data/questionnaires/*.yaml)")
+            return self.questionnaires[sorted(self.questionnaires)[0]]
+        try:
+            return self.questionnaires[qid]
+        except KeyError:
+            known = ", ".join(sorted(self.questionnaires)) or "none"
+            raise NotFound(
+                f"unknown questionnaire {qid!r}{did_you_mean(qid, self.questionnaires)}; known: {known}"
+            ) from None
+
+    def fingerprint(self) -> str:
+        """A short hash of every loaded document's text, for reproducibility footers."""
+        digest = hashlib.sha256()
+        for key in sorted(self.origins):
+            digest.update(repr(key).encode())
+            digest.update(self.origins[key].text.encode())
+        return digest.hexdigest()[:12]
+
+    def sorted_instruments(self) -> list[Instrument]:
+        return sorted(self.instruments.values(), key=lambda i: (i.area, i.name.lower(), i.id))
+
+
+def data_dirs(data_dir: Path | None, only: bool) -> list[Path]:
+    """The directories to load, built-in first. ``only`` drops the built-in catalog."""
+    chosen = data_dir
+    if chosen is None and os.environ.get(ENV_DATA_DIR):
+        chosen = Path(os.environ[ENV_DATA_DIR])
+    if chosen is None:
+        return [builtin_data_dir()]
+    if not chosen.is_dir():
+        raise DataError([Problem(str(chosen), None, "", "data directory not found")])
+    return [chosen] if only else [builtin_data_dir(), chosen]
+
+
+def _files(directory: Path, kind: str) -> list[Path]:
+    sub = directory / kind
+    if not sub.is_dir():
+        return []
+    return sorted(p for p in sub.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_catalog(directories: list[Path], *, strict_refs: bool = True) -> Catalog:
+    """Load every directory in order (later ones override earlier ones by id).
+
+    Every problem in every file is collected; if any is an error, DataError lists them all.
+    """
+    catalog = Catalog(directories=list(directories))
+    problems: list[Problem] = []
+    for directory in directories:
+        if not (directory / "instruments").is_dir() and not (directory / "questionnaires").is_dir():
+            problems.append(
+                Problem(_display(directory), None, "", "not a data directory: expected instruments/ or questionnaires/")
+            )
+            continue
+        layer: dict[tuple[str, str], str] = {}
+        for kind, model, store in (
+            ("questionnaires", Questionnaire, catalog.questionnaires),
+            ("instruments", Instrument, catalog.instruments),
+        ):
+            for path in _files(directory, kind):
+                name = _display(path)
+                try:
+                    doc, data, text = load_model(model, path, name)
+                except DataError as exc:
+                    problems.extend(exc.problems)
+                    continue
+                key = (kind, doc.id)
+                if key in layer:
+                    problems.append(
+                        Problem(name, line_of(text, ["id"]), "id", f"duplicate id {doc.id!r}, also in {layer[key]}")
+                    )
+                    continue
+                layer[key] = name
+                store[doc.id] = doc  # type: ignore[index]
+                catalog.origins[key] = Origin(name, data, text)
+    problems.extend(check_references(catalog, strict_refs=strict_refs))
+    catalog.warnings = [p for p in problems if p.severity == "warning"]
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise DataError(errors)
+    return catalog
+
+
+# --------------------------------------------------------------------------- references
+
+
+def leaves(condition: Condition, path: list[Any]) -> Iterator[tuple[Leaf, list[Any]]]:
+    """Every leaf of a condition tree with its path in the YAML document."""
+    if isinstance(condition, Leaf):
+        yield condition, path
+    elif isinstance(condition, AllOf):
+        for i, sub in enumerate(condition.all):
+            yield from leaves(sub, [*path, "all", i])
+    elif isinstance(condition, AnyOf):
+        for i, sub in enumerate(condition.any):
+            yield from leaves(sub, [*path, "any", i])
+    elif isinstance(condition, Not):
+        yield from leaves(condition.not_, [*path, "not"])
+
+
+def check_leaf(
+    leaf: Leaf, path: list[Any], origin: Origin, questions: dict[str, list[str]], earlier: list[str] | None
+) -> list[Problem]:
+    """A condition may only name known (and, in a questionnaire, earlier) questions and their choices."""
+    qpath = [*path, "question"]
+    if leaf.question not in questions:
+        return [
+            Problem(
+                origin.file,
+                origin.line(qpath),
+                field_name(qpath),
+                f"unknown question {leaf.question!r}{did_you_mean(leaf.question, questions)}",
+            )
+        ]
+    if earlier is not None and leaf.question not in earlier:
+        return [
+            Problem(
+                origin.file,
+                origin.line(qpath),
+                field_name(qpath),
+                f"a condition may only refer to an earlier question; {leaf.question!r} is not asked before this one",
+            )
+        ]
+    problems = []
+    allowed = questions[leaf.question]
+    for value in leaf.values:
+        if value not in allowed:
+            problems.append(
+                Problem(
+                    origin.file,
+                    origin.line(path),
+                    field_name(path),
+                    f"question {leaf.question!r} has no choice {value!r}{did_you_mean(value, allowed)}; "
+                    f"choices: {', '.join(allowed)}",
+                )
+            )
+    return problems
+
+
+def check_references(catalog: Catalog, *, strict_refs: bool = True) -> list[Problem]:
+    problems: list[Problem] = []
+    all_questions: dict[str, list[str]] = {}
+    for qid, questionnaire in catalog.questionnaires.items():
+        origin = catalog.origins[("questionnaires", qid)]
+        earlier: dict[str, list[str]] = {}  # question id -> its values, in the order asked
+        for si, section in enumerate(questionnaire.sections):
+            for qi, question in enumerate(section.questions):
+                qpath: list[Any] = ["sections", si, "questions", qi]
+                if question.id in earlier:
+                    problems.append(
+                        Problem(
+                            origin.file,
+                            origin.line([*qpath, "id"]),
+                            field_name([*qpath, "id"]),
+                            f"duplicate question id {question.id!r}",
+                        )
+                    )
+                if question.when is not None:
+                    known = earlier | {question.id: []}
+                    for leaf, path in leaves(question.when, [*qpath, "when"]):
+                        problems.extend(check_leaf(leaf, path, origin, known, list(earlier)))
+                for ci, choice in enumerate(question.choices):
+                    for ri, rule in enumerate(choice.rules):
+                        for iid in rule.match.id or []:
+                            if iid not in catalog.instruments:
+                                rpath = [*qpath, "choices", ci, "rules", ri, "match", "id"]
+                                problems.append(
+                                    Problem(
+                                        origin.file,
+                                        origin.line(rpath),
+                                        field_name(rpath),
+                                        f"no instrument {iid!r} in this catalog; the rule has no effect"
+                                        f"{did_you_mean(iid, catalog.instruments)}",
+                                        severity="warning",
+                                    )
+                                )
+                earlier.setdefault(question.id, question.values)
+        for question in questionnaire.questions:
+            all_questions.setdefault(question.id, question.values)
+
+    for iid, instrument in catalog.instruments.items():
+        origin = catalog.origins[("instruments", iid)]
+        for ri, related in enumerate(instrument.related):
+            if related == iid:
+                problems.append(
+                    Problem(origin.file, origin.line(["related", ri]), f"related[{ri}]", "refers to itself")
+                )
+            elif related not in catalog.instruments:
+                problems.append(
+                    Problem(
+                        origin.file,
+                        origin.line(["related", ri]),
+                        f"related[{ri}]",
+                        f"unknown instrument {related!r}{did_you_mean(related, catalog.instruments)}",
+                        severity="error" if strict_refs else "warning",
+                    )
+                )
+        for pi, precondition in enumerate(instrument.preconditions):
+            if precondition.check is None:
+                continue
+            if not catalog.questionnaires:
+                continue
+            for leaf, path in leaves(precondition.check, ["preconditions", pi, "check"]):
+                problems.extend(check_leaf(leaf, path, origin, all_questions, None))
+    return problems
+
+
+def load(data_dir: Path | None = None, only: bool = False) -> Catalog:
+    """Load the catalog the CLI options describe."""
+    return load_catalog(data_dirs(data_dir, only))

@@ -1,0 +1,283 @@
+"""The migdev command line. It parses options, calls the library and renders.
+
+Only typer and the standard library are imported at module level; rich, the prompt
+library and the export code are imported inside the commands that use them, so
+``migdev --help`` starts fast. Errors become exit codes in one place (``_Group.invoke``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from . import __version__
+from .errors import ExitCode, MigdevError, UsageError
+
+
+class _Group(TyperGroup):
+    """Maps every migdev error to its exit code and a message on stderr, without a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MigdevError as exc:
+            for line in exc.lines():
+                typer.echo(line if ":" in line.split(" ")[0] else f"error: {line}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("Interrupted.", err=True)
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:  # a bug: one line, details on request
+            if os.environ.get("MIGDEV_DEBUG"):
+                raise
+            typer.echo(f"internal error: {type(exc).__name__}: {exc} (set MIGDEV_DEBUG=1 for details)", err=True)
+            raise typer.Exit(ExitCode.ERROR) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="Needs assessment and instrument toolbox for migrant and diaspora business creation, investment and trade.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+instruments_app = typer.Typer(cls=_Group, help="Browse the instrument catalog.", no_args_is_help=True)
+questionnaire_app = typer.Typer(
+    cls=_Group, help="Show or export the needs-assessment questionnaire.", no_args_is_help=True
+)
+app.add_typer(instruments_app, name="instruments")
+app.add_typer(questionnaire_app, name="questionnaire")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"migdev {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            envvar="MIGDEV_DATA_DIR",
+            help="An organisation's own catalog (instruments/, questionnaires/) laid over the built-in one by id.",
+        ),
+    ] = None,
+    no_builtin: Annotated[
+        bool, typer.Option("--no-builtin", help="Use --data-dir alone, without the built-in catalog.")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    if no_builtin and data_dir is None:
+        raise typer.BadParameter("--no-builtin needs --data-dir (or MIGDEV_DATA_DIR)", param_hint="--no-builtin")
+    ctx.obj = {"data_dir": data_dir, "no_builtin": no_builtin}
+
+
+def _root_obj(ctx: typer.Context) -> dict[str, Any]:
+    while ctx.parent is not None and ctx.obj is None:
+        ctx = ctx.parent
+    return ctx.find_root().obj or {}
+
+
+def _catalog(ctx: typer.Context) -> Any:
+    from .catalog import load
+
+    obj = _root_obj(ctx)
+    return load(obj.get("data_dir"), obj.get("no_builtin", False))
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _check_choice(option: str, value: str | None, allowed: dict[str, str]) -> None:
+    from .suggest import did_you_mean
+
+    if value is not None and value not in allowed:
+        raise UsageError(
+            f"{option}: unknown value {value!r}{did_you_mean(value, allowed)}; allowed: {', '.join(allowed)}"
+        )
+
+
+# --------------------------------------------------------------------------- instruments
+
+
+@instruments_app.command("list")
+def instruments_list(
+    ctx: typer.Context,
+    area: Annotated[str | None, typer.Option(help="business_creation, investment, trade, enabling_environment")] = None,
+    stage: Annotated[str | None, typer.Option(help="Migration-cycle stage, e.g. return.")] = None,
+    target: Annotated[str | None, typer.Option(help="Target group, e.g. low_skilled_migrants.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Actor on either side, e.g. local_authorities.")] = None,
+    search: Annotated[str | None, typer.Option(help="Text to find in name, summary and examples.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """List instruments, optionally filtered (filters combine)."""
+    from . import vocab
+    from .browse import filter_instruments, list_entry
+
+    _check_choice("--area", area, vocab.AREAS)
+    _check_choice("--stage", stage, vocab.STAGES)
+    _check_choice("--target", target, vocab.TARGET_GROUPS)
+    _check_choice("--actor", actor, vocab.ACTORS)
+    catalog = _catalog(ctx)
+    found = filter_instruments(
+        catalog.sorted_instruments(), area=area, stage=stage, target=target, actor=actor, search=search
+    )
+    if as_json:
+        _print_json([list_entry(i) for i in found])
+        return
+    from .render import console, instruments_table
+
+    console().print(instruments_table(found))
+
+
+@instruments_app.command("show")
+def instruments_show(
+    ctx: typer.Context,
+    instrument_id: Annotated[str, typer.Argument(metavar="ID", help="Instrument id (see `migdev instruments list`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole instrument as JSON.")] = False,
+) -> None:
+    """Show one instrument's fact sheet."""
+    catalog = _catalog(ctx)
+    inst = catalog.instrument(instrument_id)
+    if as_json:
+        _print_json(inst.model_dump(mode="json", by_alias=True))
+        return
+    from .render import console, fact_sheet
+
+    questionnaire = catalog.questionnaire() if catalog.questionnaires else None
+    console().print(fact_sheet(inst, questionnaire))
+
+
+# --------------------------------------------------------------------------- validate, schema
+
+
+@app.command()
+def validate(
+    directory: Annotated[
+        Path | None, typer.Argument(help="A data directory (instruments/, questionnaires/); default: built-in.")
+    ] = None,
+) -> None:
+    """Check a catalog: every problem is listed as file:line: field: message."""
+    from .catalog import builtin_data_dir, load_catalog
+
+    target = directory or builtin_data_dir()
+    catalog = load_catalog([target])
+    for warning in catalog.warnings:
+        typer.echo(str(warning), err=True)
+    counts: dict[str, int] = {}
+    for inst in catalog.instruments.values():
+        counts[inst.area] = counts.get(inst.area, 0) + 1
+    detail = ", ".join(f"{n} {area}" for area, n in sorted(counts.items()))
+    typer.echo(
+        f"{target}: OK: {len(catalog.instruments)} instruments ({detail}), "
+        f"{len(catalog.questionnaires)} questionnaire(s)"
+    )
+
+
+@app.command()
+def schema(
+    kind: Annotated[str, typer.Argument(help="instrument, questionnaire or answers")] = "instrument",
+) -> None:
+    """Print the JSON Schema of instrument, questionnaire or answers files (for editors)."""
+    from .schemas import SCHEMAS, json_schema
+
+    _check_choice("KIND", kind, {k: k for k in SCHEMAS})
+    _print_json(json_schema(kind))
+
+
+# --------------------------------------------------------------------------- questionnaire
+
+
+@questionnaire_app.command("show")
+def questionnaire_show(
+    ctx: typer.Context,
+    questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print questions, choices and conditions as JSON.")] = False,
+) -> None:
+    """Show the questions with ids, types, choices and conditions."""
+    questionnaire = _catalog(ctx).questionnaire(questionnaire_id)
+    if as_json:
+        _print_json(questionnaire.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return
+    from .render import console, questionnaire_view
+
+    console().print(questionnaire_view(questionnaire))
+
+
+# --------------------------------------------------------------------------- assess
+
+
+@app.command()
+def assess(
+    ctx: typer.Context,
+    answers: Annotated[
+        Path | None, typer.Option("--answers", "-a", help="Answers file (YAML); runs without questions.")
+    ] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted interactive assessment.")] = False,
+    save_answers: Annotated[
+        Path | None, typer.Option("--save-answers", help="Write the answers to this file (replay with --answers).")
+    ] = None,
+    top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the top N instruments.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ranking as JSON.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --save-answers if it exists.")] = False,
+    questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
+) -> None:
+    """Run the needs assessment and rank the instruments that fit."""
+    from .answers import ignored_warnings, resolve
+    from .answers import save_answers as write_answers
+    from .models import Programme
+    from .scoring import Scorer
+
+    if answers is not None and resume:
+        raise UsageError("--answers and --resume cannot be combined")
+    catalog = _catalog(ctx)
+    if answers is not None:
+        from .answers import load_answers
+
+        doc, values = load_answers(answers, catalog.questionnaires)
+        questionnaire = catalog.questionnaire(doc.questionnaire)
+        programme = doc.programme
+        for warning in ignored_warnings(questionnaire, resolve(questionnaire, values), str(answers)):
+            typer.echo(f"warning: {warning}", err=True)
+    else:
+        from .session import run_interactive
+
+        questionnaire = catalog.questionnaire(questionnaire_id)
+        programme, values = run_interactive(questionnaire, resume=resume)
+    if save_answers is not None:
+        write_answers(save_answers, questionnaire, programme or Programme(), values, force=force)
+        typer.echo(f"Answers saved to {save_answers}", err=True)
+    result = Scorer(questionnaire, catalog.instruments.values()).assess(values)
+    if as_json:
+        data = result.to_dict()
+        if top is not None:
+            data["ranking"] = [r for r in data["ranking"] if r["rank"] <= top]
+        _print_json(data)
+        return
+    from .render import console, print_assessment
+
+    print_assessment(console(), result, top if top is not None else 10)
+    if answers is None and sys.stdin.isatty():
+        from .session import offer_save
+
+        offer_save(questionnaire, programme or Programme(), values, already_saved=save_answers)
+
+
+def main() -> None:
+    app(prog_name="migdev")

@@ -1,0 +1,34 @@
+"""Writing files so that nothing is lost: atomic replace, and no silent overwrite."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from .errors import MigdevError, OutputExists
+
+
+def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
+
+    A reader (or a crash) sees either the old file or the new one, never a partial one.
+    Without ``force`` an existing file is left alone and OutputExists is raised.
+    """
+    if path.exists() and not force:
+        raise OutputExists(f"{path} already exists; use --force to overwrite it")
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise MigdevError(f"{path}: directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if not force and path.exists():
+            raise OutputExists(f"{path} already exists; use --force to overwrite it")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,193 @@
+"""Terminal rendering with rich. Imported only by the commands that print tables.
+
+All catalog and answer text goes through :func:`plain`, so rich markup such as ``[red]``
+and control characters are shown literally, never interpreted.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from . import vocab
+from .models import Instrument, Questionnaire
+from .scoring import Assessment, area_label, describe_check
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(value: Any) -> Text:
+    """Data text as a rich Text: no markup interpretation, control characters made visible."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    return Text(text)
+
+
+def console(stderr: bool = False) -> Console:
+    """A console per call, so NO_COLOR, COLUMNS and pipes are read when the command runs."""
+    return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=False)
+
+
+def instruments_table(instruments: list[Instrument]) -> Table:
+    table = Table(title=f"{len(instruments)} instruments", title_justify="left", expand=False)
+    table.add_column("ID", no_wrap=True)
+    table.add_column("Name")
+    table.add_column("Area")
+    table.add_column("Cost")
+    table.add_column("Time")
+    for inst in instruments:
+        table.add_row(
+            plain(inst.id),
+            plain(inst.name),
+            plain(area_label(inst.area)),
+            plain(inst.cost_level),
+            plain(inst.time_to_results),
+        )
+    return table
+
+
+def _labels(values: list[str], vocabulary: dict[str, str]) -> Text:
+    return plain(", ".join(vocabulary.get(v, v) for v in values))
+
+
+def _bullets(items: list[str]) -> Text:
+    return plain("\n".join(f"- {item}" for item in items))
+
+
+def fact_sheet(inst: Instrument, questionnaire: Questionnaire | None) -> Group:
+    head = Table.grid(padding=(0, 2))
+    head.add_column(style="bold", no_wrap=True)
+    head.add_column()
+    head.add_row("Area", plain(area_label(inst.area)))
+    head.add_row("Target groups", _labels(inst.target_groups, vocab.TARGET_GROUPS))
+    head.add_row("Stages", _labels(inst.stages, vocab.STAGES))
+    head.add_row("Origin actors", _labels(inst.actors.origin, vocab.ACTORS))
+    head.add_row("Destination actors", _labels(inst.actors.destination, vocab.ACTORS))
+    head.add_row("Host programmes", _labels(inst.programme_types, vocab.PROGRAMME_TYPES))
+    head.add_row("Cost", plain(vocab.COST_LEVELS[inst.cost_level]))
+    head.add_row("Time to results", plain(vocab.TIME_TO_RESULTS[inst.time_to_results]))
+    if inst.related:
+        head.add_row("Related", plain(", ".join(inst.related)))
+
+    parts: list[Any] = [Text(escape(inst.name), style="bold"), plain(inst.id), Text(), plain(inst.summary), Text()]
+    parts.append(head)
+
+    def section(title: str, body: Any) -> None:
+        parts.append(Text())
+        parts.append(Text(title, style="bold underline"))
+        parts.append(body)
+
+    section("Objectives", _bullets(inst.objectives))
+    section("Steps", plain("\n".join(f"{i}. {s}" for i, s in enumerate(inst.steps, 1))))
+    pre = describe_check(questionnaire, inst) if questionnaire else [p.text for p in inst.preconditions]
+    section("Preconditions", _bullets(pre))
+    if inst.gender:
+        section("Women", plain(inst.gender))
+    risks = Table(show_header=True, expand=False)
+    risks.add_column("Risk")
+    risks.add_column("Mitigation")
+    for r in inst.risks:
+        risks.add_row(plain(r.risk), plain(r.mitigation))
+    section("Risks", risks)
+    indicators = Table(show_header=True, expand=False)
+    indicators.add_column("Level")
+    indicators.add_column("Indicator")
+    indicators.add_column("Unit")
+    for ind in inst.indicators:
+        indicators.add_row(plain(ind.level), plain(ind.name), plain(ind.unit))
+    section("Indicators", indicators)
+    for ex in inst.examples:
+        body = Table.grid(padding=(0, 2))
+        body.add_column(style="bold", no_wrap=True)
+        body.add_column()
+        body.add_row("Country", plain(ex.country))
+        body.add_row("Period", plain(ex.period))
+        body.add_row("Facts", _bullets(ex.facts))
+        body.add_row("Source", plain(ex.source))
+        body.add_row("Verified", plain("yes" if ex.verified else "no: treat the facts as unverified"))
+        if ex.note:
+            body.add_row("Note", plain(ex.note))
+        section(f"Example: {ex.name}", body)
+    if inst.sources:
+        section("Sources", _bullets(inst.sources))
+    return Group(*parts)
+
+
+def _bar(score: float, width: int = 10) -> str:
+    filled = round(score / 100 * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def ranking_table(result: Assessment, top: int | None) -> Table:
+    rows = result.ranking if top is None else [r for r in result.ranking if r.rank <= top]
+    table = Table(title="Recommended instruments", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("Instrument")
+    table.add_column("Area")
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Coverage", justify="right")
+    table.add_column("Why")
+    for r in rows:
+        table.add_row(
+            str(r.rank),
+            Text.assemble(plain(r.name), "\n", Text(r.id, style="dim")),
+            plain(area_label(r.area)),
+            Text(f"{r.score:5.1f} {_bar(r.score)}"),
+            f"{r.coverage:.0%}",
+            _bullets(r.reasons) if r.reasons else Text("No answer moved it from neutral", style="dim"),
+        )
+    return table
+
+
+def excluded_table(result: Assessment) -> Table:
+    table = Table(title="Excluded instruments", title_justify="left")
+    table.add_column("Instrument")
+    table.add_column("Why it was excluded")
+    for e in result.excluded:
+        table.add_row(Text.assemble(plain(e.name), "\n", Text(e.id, style="dim")), plain(e.reason))
+    return table
+
+
+def sensitivity_panel(result: Assessment) -> Panel:
+    sens = result.sensitivity
+    assert sens is not None
+    lines = [sens.summary()]
+    for c in sens.changes[:8]:
+        lines.append(f"- '{c.text}': {c.answer} -> {c.alternative} gives top {', '.join(c.top_after)}")
+    if len(sens.changes) > 8:
+        lines.append(f"... and {len(sens.changes) - 8} more (see --json)")
+    return Panel(plain("\n".join(lines)), title="Sensitivity of the top 3", title_align="left")
+
+
+def print_assessment(out: Console, result: Assessment, top: int | None) -> None:
+    out.print(ranking_table(result, top))
+    if result.excluded:
+        out.print(excluded_table(result))
+    if result.sensitivity is not None:
+        out.print(sensitivity_panel(result))
+
+
+def questionnaire_view(q: Questionnaire) -> Group:
+    from .conditions import describe
+
+    parts: list[Any] = [Text(escape(q.title), style="bold"), plain(f"id: {q.id}  version: {q.version}")]
+    for section in q.sections:
+        parts.append(Text())
+        parts.append(Text(section.title, style="bold underline"))
+        for question in section.questions:
+            meta = f"{question.id} ({question.type}, weight {question.weight}"
+            meta += ", optional)" if not question.required else ")"
+            parts.append(Text.assemble(Text(meta, style="cyan"), " ", plain(question.text)))
+            if question.when is not None:
+                parts.append(plain(f"    asked only when {describe(question.when, q)}"))
+            for choice in question.choices:
+                parts.append(plain(f"    {choice.value}: {choice.label}"))
+            if question.allow_dont_know:
+                parts.append(plain(f"    {vocab.DONT_KNOW}: {vocab.DONT_KNOW_LABEL}"))
+    return Group(*parts)

@@ -1,0 +1,332 @@
+"""Screening, scoring, ranking and sensitivity (pure, deterministic).
+
+Method (also in the README):
+
+1. Screening. An instrument is excluded when one of its preconditions' checks is false
+   for the answers, or when a chosen answer has a rule that excludes it. "Don't know"
+   never excludes; the precondition is listed as unchecked instead.
+2. Scoring on fixed scales. Every visible question with weight w > 0 is a criterion.
+   The rules of the chosen answer(s) that match an instrument add their points; the sum
+   is capped to -2..+2 (r). The instrument's score is
+   ``50 + sum(25 * w * r) / W`` with W the total weight of the visible questions, so it
+   starts at a neutral 50 and lies in 0..100. Nothing depends on the other instruments,
+   so adding one never reorders the rest.
+3. Coverage: of the weight of questions that can move this instrument, the share answered
+   (not "don't know"). It lowers confidence, never the score.
+4. Ranking: by score (rounded to 0.1), equal scores share a rank (1, 2, 2, 4); ties are
+   listed by name.
+5. Sensitivity: every other value of every single answer is tried; the answers that
+   would change the set of the top 3 are reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .answers import Resolved, Value, resolve
+from .conditions import describe, evaluate, questions_in
+from .models import Instrument, Question, Questionnaire, Rule
+from .vocab import AREAS, DONT_KNOW
+
+NEUTRAL = 50.0
+TOP = 3
+
+
+@dataclass(frozen=True)
+class Contribution:
+    question: str
+    text: str
+    answer: str
+    points: float
+    effect: str  # "raised" or "lowered"
+    because: str
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    id: str
+    name: str
+    area: str
+    score: float
+    coverage: float
+    reasons: list[str]
+    contributions: list[Contribution]
+    unchecked: list[str] = field(default_factory=list)  # preconditions an answer of "don't know" left open
+
+
+@dataclass(frozen=True)
+class Excluded:
+    id: str
+    name: str
+    area: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Change:
+    question: str
+    text: str
+    answer: str
+    alternative: str
+    top_after: list[str]
+
+
+@dataclass
+class Sensitivity:
+    top: list[str]
+    changes: list[Change]
+
+    @property
+    def stable(self) -> bool:
+        return not self.changes
+
+    def summary(self) -> str:
+        if self.stable:
+            return f"No single changed answer would change the top {TOP}."
+        n = len(self.changes)
+        return f"{n} single changed answer{'s' if n != 1 else ''} would change the top {TOP}."
+
+
+@dataclass
+class Assessment:
+    questionnaire: str
+    version: str
+    answers: dict[str, Value]
+    ranking: list[Ranked]
+    excluded: list[Excluded]
+    ignored: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)
+    sensitivity: Sensitivity | None = None
+
+    def top_ids(self, n: int = TOP) -> list[str]:
+        return [r.id for r in self.ranking if r.rank <= n]
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "questionnaire": {"id": self.questionnaire, "version": self.version},
+            "ranking": [asdict(r) for r in self.ranking],
+            "excluded": [asdict(e) for e in self.excluded],
+            "ignored_answers": self.ignored,
+            "unanswered": self.unanswered,
+        }
+        if self.sensitivity is not None:
+            data["sensitivity"] = {
+                "top": self.sensitivity.top,
+                "stable": self.sensitivity.stable,
+                "summary": self.sensitivity.summary(),
+                "changes": [asdict(c) for c in self.sensitivity.changes],
+            }
+        return data
+
+
+def _selected(value: Value) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+def _because(rule: Rule) -> str:
+    if rule.because:
+        return rule.because
+    what = rule.match.describe()
+    if rule.points > 0:
+        return f"It is meant for {what}." if what else "It fits this answer."
+    return f"This answer weighs against {what}." if what else "It fits this answer poorly."
+
+
+class Scorer:
+    """Scores any answers against one questionnaire and instrument set.
+
+    Which rules match which instrument is worked out once, so scoring many sets of
+    answers (a survey's responses, the sensitivity check) costs little each.
+    """
+
+    def __init__(self, questionnaire: Questionnaire, instruments: Iterable[Instrument]) -> None:
+        self.questionnaire = questionnaire
+        self.instruments = sorted(instruments, key=lambda i: i.id)
+        self.questions = {q.id: q for q in questionnaire.questions}
+        # (question, choice value) -> instrument id -> matching rules
+        self.matches: dict[tuple[str, str], dict[str, list[Rule]]] = {}
+        # question -> ids of instruments some answer to it can move
+        self.relevant: dict[str, set[str]] = {}
+        for question in questionnaire.questions:
+            movers: set[str] = set()
+            for choice in question.choices:
+                per: dict[str, list[Rule]] = {}
+                for rule in choice.rules:
+                    for inst in self.instruments:
+                        if rule.match.matches(inst):
+                            per.setdefault(inst.id, []).append(rule)
+                            if rule.points:
+                                movers.add(inst.id)
+                self.matches[(question.id, choice.value)] = per
+            self.relevant[question.id] = movers
+
+    # ----------------------------------------------------------------- helpers
+
+    def answer_label(self, question: Question, value: Value) -> str:
+        return ", ".join(question.label_of(v) for v in _selected(value))
+
+    def _visible(self, resolved: Resolved) -> list[Question]:
+        return [q for q in self.questionnaire.questions if q.id in resolved.answers or q.id in resolved.unanswered]
+
+    def _exclusion(self, inst: Instrument, answers: Mapping[str, Value]) -> str | None:
+        reasons = []
+        for qid, value in answers.items():
+            question = self.questions[qid]
+            for v in _selected(value):
+                for rule in self.matches.get((qid, v), {}).get(inst.id, []):
+                    if rule.exclude:
+                        reasons.append(f"{rule.exclude} (answer to '{question.text}': {question.label_of(v)})")
+        for pre in inst.preconditions:
+            if pre.check is not None and evaluate(pre.check, answers) is False:
+                given = []
+                for qid in dict.fromkeys(questions_in(pre.check)):
+                    if qid in answers:
+                        given.append(
+                            f"'{self.questions[qid].text}': {self.answer_label(self.questions[qid], answers[qid])}"
+                        )
+                reasons.append(f"Precondition not met: {pre.text} (you answered {'; '.join(given)})")
+        return " ".join(reasons) if reasons else None
+
+    def _unchecked(self, inst: Instrument, answers: Mapping[str, Value]) -> list[str]:
+        return [
+            pre.text for pre in inst.preconditions if pre.check is not None and evaluate(pre.check, answers) is None
+        ]
+
+    def _score(self, inst: Instrument, visible: list[Question], answers: Mapping[str, Value]) -> Ranked:
+        total_weight = sum(q.weight for q in visible) or 1
+        contributions: list[Contribution] = []
+        relevant_weight = answered_weight = 0
+        for question in visible:
+            if question.weight == 0:
+                continue
+            if inst.id in self.relevant[question.id]:
+                relevant_weight += question.weight
+            value = answers.get(question.id)
+            if value is None or DONT_KNOW in _selected(value):
+                continue
+            if inst.id in self.relevant[question.id]:
+                answered_weight += question.weight
+            rules = [
+                r for v in _selected(value) for r in self.matches.get((question.id, v), {}).get(inst.id, []) if r.points
+            ]
+            raw = max(-2, min(2, sum(r.points for r in rules)))
+            if raw == 0:
+                continue
+            points = 25.0 * question.weight * raw / total_weight
+            strongest = max(rules, key=lambda r: (r.points * (1 if raw > 0 else -1), r.because is not None))
+            contributions.append(
+                Contribution(
+                    question=question.id,
+                    text=question.text,
+                    answer=self.answer_label(question, value),
+                    points=round(points, 1),
+                    effect="raised" if raw > 0 else "lowered",
+                    because=_because(strongest),
+                )
+            )
+        contributions.sort(key=lambda c: (-abs(c.points), c.question))
+        score = round(NEUTRAL + sum(c.points for c in contributions), 1)
+        score = max(0.0, min(100.0, score))
+        coverage = round(answered_weight / relevant_weight, 2) if relevant_weight else 0.0
+        return Ranked(
+            rank=0,
+            id=inst.id,
+            name=inst.name,
+            area=inst.area,
+            score=score,
+            coverage=coverage,
+            reasons=_reasons(contributions),
+            contributions=contributions,
+            unchecked=self._unchecked(inst, answers),
+        )
+
+    # ----------------------------------------------------------------- public
+
+    def assess(self, raw: Mapping[str, Value], *, sensitivity: bool = True) -> Assessment:
+        resolved = resolve(self.questionnaire, dict(raw))
+        answers = resolved.answers
+        visible = self._visible(resolved)
+        scored: list[Ranked] = []
+        excluded: list[Excluded] = []
+        for inst in self.instruments:
+            reason = self._exclusion(inst, answers)
+            if reason:
+                excluded.append(Excluded(inst.id, inst.name, inst.area, reason))
+            else:
+                scored.append(self._score(inst, visible, answers))
+        scored.sort(key=lambda r: (-r.score, r.name.lower(), r.id))
+        ranking: list[Ranked] = []
+        for position, item in enumerate(scored, start=1):
+            rank = ranking[-1].rank if ranking and ranking[-1].score == item.score else position
+            ranking.append(Ranked(**{**item.__dict__, "rank": rank}))
+        excluded.sort(key=lambda e: (e.name.lower(), e.id))
+        result = Assessment(
+            questionnaire=self.questionnaire.id,
+            version=self.questionnaire.version,
+            answers=dict(answers),
+            ranking=ranking,
+            excluded=excluded,
+            ignored=resolved.ignored,
+            unanswered=resolved.unanswered,
+        )
+        if sensitivity:
+            result.sensitivity = self.sensitivity(raw, result)
+        return result
+
+    def alternatives(self, question: Question, current: Value | None) -> list[Value]:
+        """Every answer that differs from ``current`` in one choice."""
+        values = [c.value for c in question.choices]
+        if question.type != "multiple":
+            return [v for v in values if v != current]
+        chosen = set(_selected(current)) - {DONT_KNOW} if current is not None else set()
+        out: list[Value] = []
+        for v in values:
+            toggled = chosen ^ {v}
+            if toggled:
+                out.append([x for x in values if x in toggled])
+        return out
+
+    def sensitivity(self, raw: Mapping[str, Value], result: Assessment) -> Sensitivity:
+        top = result.top_ids()
+        changes: list[Change] = []
+        visible = self._visible(resolve(self.questionnaire, dict(raw)))
+        for question in visible:
+            current = result.answers.get(question.id)
+            for alternative in self.alternatives(question, current):
+                trial = self.assess({**raw, question.id: alternative}, sensitivity=False)
+                after = trial.top_ids()
+                if set(after) != set(top):
+                    changes.append(
+                        Change(
+                            question=question.id,
+                            text=question.text,
+                            answer=self.answer_label(question, current) if current is not None else "(not answered)",
+                            alternative=self.answer_label(question, alternative),
+                            top_after=after,
+                        )
+                    )
+        return Sensitivity(top=top, changes=changes)
+
+
+def _reasons(contributions: list[Contribution]) -> list[str]:
+    """Up to three reasons that raised the score, and the strongest that lowered it."""
+    ups = [c for c in contributions if c.points > 0][:3]
+    downs = [c for c in contributions if c.points < 0][:1]
+    out = [f"{c.answer}: {c.because} (+{c.points:g})" for c in ups]
+    out += [f"Held back by {c.answer}: {c.because} ({c.points:g})" for c in downs]
+    return out
+
+
+def area_label(area: str) -> str:
+    return AREAS.get(area, area)
+
+
+def describe_check(questionnaire: Questionnaire, instrument: Instrument) -> list[str]:
+    """Each precondition with its check in words (for fact sheets and reports)."""
+    return [
+        pre.text + (f" [checked: {describe(pre.check, questionnaire)}]" if pre.check is not None else "")
+        for pre in instrument.preconditions
+    ]

@@ -1,0 +1,97 @@
+"""Controlled vocabularies, defined once.
+
+The instrument model, the `instruments list` filters, the questionnaire's scoring
+rules and the JSON Schema all read their allowed values from here.
+Each vocabulary maps a value (a stable, lower-case identifier used in YAML files)
+to the label shown to people.
+"""
+
+from __future__ import annotations
+
+AREAS: dict[str, str] = {
+    "business_creation": "Business creation",
+    "investment": "Investment",
+    "trade": "Trade",
+    "enabling_environment": "Enabling environment",
+}
+
+# Who an instrument is for. Seed 001 stresses low-skilled migrants, women and returnees.
+TARGET_GROUPS: dict[str, str] = {
+    "potential_migrants": "Potential migrants and youth considering migration",
+    "low_skilled_migrants": "Low- and mid-skilled labour migrants",
+    "highly_skilled_diaspora": "Highly skilled diaspora professionals and students",
+    "diaspora_entrepreneurs": "Established diaspora entrepreneurs and investors",
+    "diaspora_organisations": "Diaspora and hometown associations",
+    "returnees": "Returning migrants",
+    "women": "Women migrants and women entrepreneurs",
+    "recipient_households": "Remittance-receiving households",
+    "origin_smes": "Entrepreneurs and SMEs in the country of origin",
+    "public_institutions": "Public institutions and policy makers",
+}
+
+# The migration cycle as mapped by ECDPM (Bisong & Knoll, seed 003).
+STAGES: dict[str, str] = {
+    "pre_departure": "Pre-departure",
+    "transit": "Transit",
+    "arrival": "Arrival and settlement in the destination",
+    "long_term": "Long-term stay in the destination (diaspora)",
+    "return": "Return and reintegration",
+}
+
+# Actor types; an instrument names them separately for the origin and destination side.
+ACTORS: dict[str, str] = {
+    "national_authorities": "National authorities (ministries, diaspora agencies)",
+    "local_authorities": "Local authorities and municipalities",
+    "diaspora_organisations": "Diaspora and migrant organisations",
+    "banks_mfis": "Banks and microfinance institutions",
+    "money_transfer_operators": "Money-transfer operators and payment providers",
+    "bds_providers": "Business development service providers and incubators",
+    "business_associations": "Chambers and business associations",
+    "investment_agencies": "Investment and export promotion agencies",
+    "training_institutions": "Training, TVET and certification bodies",
+    "donors": "Donors and development agencies",
+    "international_organisations": "International organisations (IOM, ILO, UNDP, ...)",
+    "ngos": "NGOs and civil society",
+    "embassies": "Embassies, consulates and labour attachés",
+    "private_companies": "Private companies and investors",
+}
+
+# Host programme types the toolbox plugs into (seed 000's list), plus two
+# programme types the needs-assessment criteria add (domain notes, section 3).
+PROGRAMME_TYPES: dict[str, str] = {
+    "investment_climate_sme": "Investment climate and SME strategies",
+    "private_sector_development": "Private-sector development",
+    "cluster_value_chain": "Cluster and value-chain strengthening",
+    "bds_m4p": "Business development services and M4P",
+    "trade_export_technology": "Trade, export and technology transfer",
+    "access_to_finance": "Access to finance",
+    "local_economic_development": "Local economic development",
+    "tvet_employment": "TVET and employment promotion",
+}
+
+# Authored scales: the same thresholds are used by the budget and time questions.
+COST_LEVELS: dict[str, str] = {
+    "low": "Low (under EUR 100,000)",
+    "medium": "Medium (EUR 100,000 to 1 million)",
+    "high": "High (over EUR 1 million)",
+}
+
+TIME_TO_RESULTS: dict[str, str] = {
+    "short": "Short (first results within a year)",
+    "medium": "Medium (1 to 3 years)",
+    "long": "Long (more than 3 years)",
+}
+
+# Attributes a scoring rule's selector may name, and the vocabulary each draws on.
+SELECTOR_VOCABULARIES: dict[str, dict[str, str]] = {
+    "area": AREAS,
+    "target_group": TARGET_GROUPS,
+    "stage": STAGES,
+    "actor": ACTORS,
+    "programme_type": PROGRAMME_TYPES,
+    "cost_level": COST_LEVELS,
+    "time_to_results": TIME_TO_RESULTS,
+}
+
+DONT_KNOW = "dont_know"
+DONT_KNOW_LABEL = "Don't know"
