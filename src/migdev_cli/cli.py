@@ -273,10 +273,10 @@ def assess(
     from .render import console, print_assessment
 
     print_assessment(console(), result, top if top is not None else 10)
-    if answers is None and sys.stdin.isatty():
+    if answers is None:
         from .session import offer_save
 
-        offer_save(questionnaire, programme or Programme(), values, already_saved=save_answers)
+        offer_save(result, catalog, questionnaire, programme or Programme(), values, saved_to=save_answers)
 
 
 def main() -> None:

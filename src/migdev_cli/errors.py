@@ -65,3 +65,7 @@ class NoTerminal(MigdevError):
 
 class UsageError(MigdevError):
     exit_code = ExitCode.USAGE
+
+
+class Interrupted(MigdevError):
+    exit_code = ExitCode.INTERRUPTED

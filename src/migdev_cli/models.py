@@ -308,6 +308,7 @@ class Question(Strict):
     id: QuestionId
     type: QuestionType
     text: Text
+    short: Text | None = Field(default=None, max_length=60, description="A few words naming the criterion")
     help: Text
     choices: list[Choice] = Field(default_factory=list)
     allow_dont_know: bool = False
@@ -346,6 +347,10 @@ class Question(Strict):
     @property
     def values(self) -> list[str]:
         return [c.value for c in self.choices] + ([vocab.DONT_KNOW] if self.allow_dont_know else [])
+
+    @property
+    def name(self) -> str:
+        return self.short or self.text
 
 
 class Section(Strict):

@@ -128,17 +128,15 @@ def ranking_table(result: Assessment, top: int | None) -> Table:
     rows = result.ranking if top is None else [r for r in result.ranking if r.rank <= top]
     table = Table(title="Recommended instruments", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("Instrument")
-    table.add_column("Area")
+    table.add_column("Instrument", ratio=2)
     table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Coverage", justify="right")
-    table.add_column("Why")
+    table.add_column("Cover", justify="right")
+    table.add_column("Why (answers that raised or lowered the score)", ratio=3)
     for r in rows:
         table.add_row(
             str(r.rank),
-            Text.assemble(plain(r.name), "\n", Text(r.id, style="dim")),
-            plain(area_label(r.area)),
-            Text(f"{r.score:5.1f} {_bar(r.score)}"),
+            Text.assemble(plain(r.name), "\n", Text(f"{r.id} ({area_label(r.area)})", style="dim")),
+            Text(f"{r.score:5.1f}\n{_bar(r.score)}"),
             f"{r.coverage:.0%}",
             _bullets(r.reasons) if r.reasons else Text("No answer moved it from neutral", style="dim"),
         )
@@ -159,7 +157,7 @@ def sensitivity_panel(result: Assessment) -> Panel:
     assert sens is not None
     lines = [sens.summary()]
     for c in sens.changes[:8]:
-        lines.append(f"- '{c.text}': {c.answer} -> {c.alternative} gives top {', '.join(c.top_after)}")
+        lines.append(f"- {c.text}: {c.answer} -> {c.alternative}: top 3 becomes {', '.join(c.top_after)}")
     if len(sens.changes) > 8:
         lines.append(f"... and {len(sens.changes) - 8} more (see --json)")
     return Panel(plain("\n".join(lines)), title="Sensitivity of the top 3", title_align="left")

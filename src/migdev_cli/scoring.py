@@ -127,12 +127,13 @@ def _selected(value: Value) -> list[str]:
 
 
 def _because(rule: Rule) -> str:
+    """The rule's authored reason, or one built from what its selector matched."""
     if rule.because:
         return rule.because
     what = rule.match.describe()
     if rule.points > 0:
-        return f"It is meant for {what}." if what else "It fits this answer."
-    return f"This answer weighs against {what}." if what else "It fits this answer poorly."
+        return f"Designed for: {what}."
+    return f"Weighs against: {what}."
 
 
 class Scorer:
@@ -178,15 +179,14 @@ class Scorer:
             for v in _selected(value):
                 for rule in self.matches.get((qid, v), {}).get(inst.id, []):
                     if rule.exclude:
-                        reasons.append(f"{rule.exclude} (answer to '{question.text}': {question.label_of(v)})")
+                        reasons.append(f"{rule.exclude} (you answered {question.name}: {question.label_of(v)})")
         for pre in inst.preconditions:
             if pre.check is not None and evaluate(pre.check, answers) is False:
                 given = []
                 for qid in dict.fromkeys(questions_in(pre.check)):
                     if qid in answers:
-                        given.append(
-                            f"'{self.questions[qid].text}': {self.answer_label(self.questions[qid], answers[qid])}"
-                        )
+                        question = self.questions[qid]
+                        given.append(f"{question.name}: {self.answer_label(question, answers[qid])}")
                 reasons.append(f"Precondition not met: {pre.text} (you answered {'; '.join(given)})")
         return " ".join(reasons) if reasons else None
 
@@ -209,19 +209,25 @@ class Scorer:
                 continue
             if inst.id in self.relevant[question.id]:
                 answered_weight += question.weight
-            rules = [
-                r for v in _selected(value) for r in self.matches.get((question.id, v), {}).get(inst.id, []) if r.points
+            matched = [
+                (v, r)
+                for v in _selected(value)
+                for r in self.matches.get((question.id, v), {}).get(inst.id, [])
+                if r.points
             ]
-            raw = max(-2, min(2, sum(r.points for r in rules)))
+            raw = max(-2, min(2, sum(r.points for _, r in matched)))
             if raw == 0:
                 continue
             points = 25.0 * question.weight * raw / total_weight
-            strongest = max(rules, key=lambda r: (r.points * (1 if raw > 0 else -1), r.because is not None))
+            sign = 1 if raw > 0 else -1
+            # the answer(s) that pushed in the direction of the net effect
+            pushing = [(v, r) for v, r in matched if r.points * sign > 0]
+            strongest = max(pushing, key=lambda vr: (vr[1].points * sign, vr[1].because is not None))[1]
             contributions.append(
                 Contribution(
                     question=question.id,
-                    text=question.text,
-                    answer=self.answer_label(question, value),
+                    text=question.name,
+                    answer=self.answer_label(question, list(dict.fromkeys(v for v, _ in pushing))),
                     points=round(points, 1),
                     effect="raised" if raw > 0 else "lowered",
                     because=_because(strongest),
@@ -302,7 +308,7 @@ class Scorer:
                     changes.append(
                         Change(
                             question=question.id,
-                            text=question.text,
+                            text=question.name,
                             answer=self.answer_label(question, current) if current is not None else "(not answered)",
                             alternative=self.answer_label(question, alternative),
                             top_after=after,
@@ -315,8 +321,8 @@ def _reasons(contributions: list[Contribution]) -> list[str]:
     """Up to three reasons that raised the score, and the strongest that lowered it."""
     ups = [c for c in contributions if c.points > 0][:3]
     downs = [c for c in contributions if c.points < 0][:1]
-    out = [f"{c.answer}: {c.because} (+{c.points:g})" for c in ups]
-    out += [f"Held back by {c.answer}: {c.because} ({c.points:g})" for c in downs]
+    out = [f"{c.text}: {c.answer} (+{c.points:g})" for c in ups]
+    out += [f"Held back: {c.text}: {c.answer} ({c.points:g})" for c in downs]
     return out
 
 
