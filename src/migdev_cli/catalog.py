@@ -212,6 +212,7 @@ def check_references(catalog: Catalog, *, strict_refs: bool = True) -> list[Prob
     all_questions: dict[str, list[str]] = {}
     for qid, questionnaire in catalog.questionnaires.items():
         origin = catalog.origins[("questionnaires", qid)]
+        every = {q.id: q.values for q in questionnaire.questions}
         earlier: dict[str, list[str]] = {}  # question id -> its values, in the order asked
         for si, section in enumerate(questionnaire.sections):
             for qi, question in enumerate(section.questions):
@@ -226,9 +227,8 @@ def check_references(catalog: Catalog, *, strict_refs: bool = True) -> list[Prob
                         )
                     )
                 if question.when is not None:
-                    known = earlier | {question.id: []}
                     for leaf, path in leaves(question.when, [*qpath, "when"]):
-                        problems.extend(check_leaf(leaf, path, origin, known, list(earlier)))
+                        problems.extend(check_leaf(leaf, path, origin, every, list(earlier)))
                 for ci, choice in enumerate(question.choices):
                     for ri, rule in enumerate(choice.rules):
                         for iid in rule.match.id or []:

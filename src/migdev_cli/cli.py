@@ -20,6 +20,13 @@ from . import __version__
 from .errors import ExitCode, MigdevError, UsageError
 
 
+# click's own exceptions (usage errors, exit, abort) keep their meaning; typer may vendor click.
+_CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException") + (
+    typer.Exit,
+    typer.Abort,
+)
+
+
 class _Group(TyperGroup):
     """Maps every migdev error to its exit code and a message on stderr, without a traceback."""
 
@@ -33,7 +40,7 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
-        except (typer.Exit, typer.Abort):
+        except _CLICK_ERRORS:
             raise
         except Exception as exc:  # a bug: one line, details on request
             if os.environ.get("MIGDEV_DEBUG"):
@@ -223,6 +230,17 @@ def questionnaire_show(
 # --------------------------------------------------------------------------- assess
 
 
+def _answers_from_file(path: Path, catalog: Any) -> tuple[Any, Any, dict[str, Any]]:
+    """An answers file's questionnaire, programme and values; warns on stderr about ignored answers."""
+    from .answers import ignored_warnings, load_answers, resolve
+
+    doc, values = load_answers(path, catalog.questionnaires)
+    questionnaire = catalog.questionnaire(doc.questionnaire)
+    for warning in ignored_warnings(questionnaire, resolve(questionnaire, values), str(path)):
+        typer.echo(f"warning: {warning}", err=True)
+    return questionnaire, doc.programme, values
+
+
 @app.command()
 def assess(
     ctx: typer.Context,
@@ -239,7 +257,6 @@ def assess(
     questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
 ) -> None:
     """Run the needs assessment and rank the instruments that fit."""
-    from .answers import ignored_warnings, resolve
     from .answers import save_answers as write_answers
     from .models import Programme
     from .scoring import Scorer
@@ -248,13 +265,7 @@ def assess(
         raise UsageError("--answers and --resume cannot be combined")
     catalog = _catalog(ctx)
     if answers is not None:
-        from .answers import load_answers
-
-        doc, values = load_answers(answers, catalog.questionnaires)
-        questionnaire = catalog.questionnaire(doc.questionnaire)
-        programme = doc.programme
-        for warning in ignored_warnings(questionnaire, resolve(questionnaire, values), str(answers)):
-            typer.echo(f"warning: {warning}", err=True)
+        questionnaire, programme, values = _answers_from_file(answers, catalog)
     else:
         from .session import run_interactive
 
@@ -277,6 +288,39 @@ def assess(
         from .session import offer_save
 
         offer_save(result, catalog, questionnaire, programme or Programme(), values, saved_to=save_answers)
+
+
+# --------------------------------------------------------------------------- export
+
+
+@app.command("export")
+def export_report(
+    ctx: typer.Context,
+    answers: Annotated[Path, typer.Option("--answers", "-a", help="Answers file (YAML), as for `migdev assess`.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Report file to write; '-' writes to standard output.")
+    ],
+    top: Annotated[int, typer.Option("--top", min=1, help="Describe the instruments ranked 1 to N in detail.")] = 5,
+    fmt: Annotated[str, typer.Option("--format", help="markdown or json (the same content).")] = "markdown",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
+) -> None:
+    """Write the recommendations report for an answers file, as Markdown or JSON."""
+    from .errors import OutputExists
+    from .scoring import Scorer
+
+    _check_choice("--format", fmt, {"markdown": "Markdown", "json": "JSON"})
+    target = None if str(output) == "-" else output
+    if target is not None and target.exists() and not force:
+        raise OutputExists(f"{target} already exists; use --force to overwrite it")
+    catalog = _catalog(ctx)
+    questionnaire, programme, values = _answers_from_file(answers, catalog)
+    result = Scorer(questionnaire, catalog.instruments.values()).assess(values)
+    from .export import build_report, render, write_report
+
+    report = build_report(result, catalog, questionnaire, programme, str(answers), top)
+    write_report(target, render(report, fmt), force)
+    if target is not None:
+        typer.echo(f"Report written to {target}", err=True)
 
 
 def main() -> None:

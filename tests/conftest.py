@@ -1,0 +1,107 @@
+"""Shared fixtures: real files in tmp dirs, an isolated state directory, a fixed width."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from migdev_cli.catalog import builtin_data_dir, load_catalog
+from migdev_cli.scoring import Scorer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads the user's environment or writes to their state directory."""
+    monkeypatch.setenv("MIGDEV_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.delenv("MIGDEV_DATA_DIR", raising=False)
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    return load_catalog([builtin_data_dir()])
+
+
+@pytest.fixture(scope="session")
+def questionnaire(catalog):
+    return catalog.questionnaire("core")
+
+
+@pytest.fixture(scope="session")
+def scorer(catalog, questionnaire):
+    return Scorer(questionnaire, catalog.instruments.values())
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def make_data_dir(root: Path, instruments: list[str] | None = None) -> Path:
+    """A data directory with the built-in questionnaire and the named built-in instruments."""
+    data = root / "data"
+    (data / "instruments").mkdir(parents=True)
+    shutil.copytree(builtin_data_dir() / "questionnaires", data / "questionnaires")
+    for iid in instruments or []:
+        text = (builtin_data_dir() / "instruments" / f"{iid}.yaml").read_text(encoding="utf-8")
+        (data / "instruments" / f"{iid}.yaml").write_text(_drop_related(text), encoding="utf-8")
+    return data
+
+
+def _drop_related(text: str) -> str:
+    """Remove the `related:` list so a partial copy of the catalog has no dangling references."""
+    out, skipping = [], False
+    for line in text.splitlines():
+        if line.startswith("related:"):
+            out.append("related: []")
+            skipping = line.strip() == "related:"
+            continue
+        if skipping and (line.startswith("  ") or line.startswith("-")):
+            continue
+        skipping = False
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return make_data_dir(tmp_path, ["diaspora-bond", "transnational-mentoring"])
+
+
+FULL_ANSWERS = """\
+questionnaire: core
+programme: {name: Diaspora for SMEs, country: Senegal, date: 2026-11-23}
+answers:
+  programme_type: [access_to_finance, bds_m4p]
+  budget: 100k_to_1m
+  cofinancing: dont_know
+  time_horizon: 1_to_3y
+  stage: [long_term, return]
+  skill_profile: low_skilled
+  diaspora_size: large_dispersed
+  diaspora_location: mixed
+  diaspora_organisation: [hometown_associations]
+  trust: mixed
+  gender_focus: women_targeted
+  returnee_situation: voluntary_with_savings
+  investment_climate: moderate
+  finance_access: collateral_gap
+  institutional_capacity: agency_with_strategy
+  local_authorities: partly_decentralised
+  legal_framework: [dual_citizenship]
+  destination_partners: [development_agency, diaspora_ngos]
+  diaspora_demand: "no"
+"""
+
+
+@pytest.fixture
+def answers_file(tmp_path: Path) -> Path:
+    path = tmp_path / "answers.yaml"
+    path.write_text(FULL_ANSWERS, encoding="utf-8")
+    return path

@@ -1,0 +1,156 @@
+"""Screening, fixed-scale scoring, ranking, explanations and sensitivity."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from migdev_cli.models import Instrument
+from migdev_cli.scoring import NEUTRAL, Scorer
+from migdev_cli.vocab import DONT_KNOW
+
+
+def answers_strategy(questionnaire):
+    """Any valid answers: each question answered with a valid value, or left out."""
+    parts = {}
+    for q in questionnaire.questions:
+        values = [c.value for c in q.choices]
+        if q.type == "multiple":
+            value = st.lists(st.sampled_from(values), min_size=1, unique=True)
+        else:
+            value = st.sampled_from(values)
+        if q.allow_dont_know:
+            value = value | st.just([DONT_KNOW] if q.type == "multiple" else DONT_KNOW)
+        parts[q.id] = st.none() | value
+    return st.fixed_dictionaries(parts).map(lambda d: {k: v for k, v in d.items() if v is not None})
+
+
+def test_every_instrument_is_ranked_or_excluded(scorer, catalog, answers_file):
+    import yaml
+
+    values = yaml.safe_load(answers_file.read_text())["answers"]
+    result = scorer.assess(values)
+    assert result.excluded and result.ranking
+    ids = [r.id for r in result.ranking] + [e.id for e in result.excluded]
+    assert sorted(ids) == sorted(catalog.instruments)
+    assert len(ids) == len(set(ids))
+
+
+def test_precondition_excludes_with_reason_in_words(scorer):
+    result = scorer.assess({"trust": "low", "diaspora_size": "small_dispersed"}, sensitivity=False)
+    excluded = {e.id: e.reason for e in result.excluded}
+    assert "diaspora-bond" in excluded
+    assert "Precondition not met" in excluded["diaspora-bond"]
+    assert "Trust in institutions: Low" in excluded["diaspora-bond"] or "Diaspora size" in excluded["diaspora-bond"]
+
+
+def test_dont_know_never_excludes_and_lowers_coverage_not_score(scorer):
+    known = scorer.assess({"trust": "high", "budget": "100k_to_1m"}, sensitivity=False)
+    unknown = scorer.assess({"trust": DONT_KNOW, "budget": "100k_to_1m"}, sensitivity=False)
+    assert {e.id for e in unknown.excluded} <= {e.id for e in known.excluded} | set()
+    bond_known = next(r for r in known.ranking if r.id == "diaspora-bond")
+    bond_unknown = next(r for r in unknown.ranking if r.id == "diaspora-bond")
+    assert bond_unknown.coverage < bond_known.coverage
+    # "don't know" contributes nothing: the score is what the other answers give
+    assert all(c.question != "trust" for c in bond_unknown.contributions)
+    assert any("trust" in u.lower() or "issuer" in u.lower() for u in bond_unknown.unchecked)
+
+
+def test_budget_rule_excludes_high_cost_instruments(scorer, catalog):
+    result = scorer.assess({"budget": "under_100k"}, sensitivity=False)
+    high = {i.id for i in catalog.instruments.values() if i.cost_level == "high"}
+    excluded = {e.id for e in result.excluded}
+    assert high and high <= excluded
+    assert all("EUR 1 million" in e.reason for e in result.excluded if e.id in high)
+
+
+def test_score_arithmetic_on_fixed_scale(scorer, questionnaire):
+    """One answer that gives +2 to an instrument: 50 + 25 * w * 2 / W, W = visible weight."""
+    result = scorer.assess({"gender_focus": "women_targeted"}, sensitivity=False)
+    visible_weight = sum(q.weight for q in questionnaire.questions if q.when is None)
+    w = questionnaire.question("gender_focus").weight
+    women = [r for r in result.ranking if "women" in scorer_instrument(scorer, r.id).target_groups]
+    assert women
+    expected = round(NEUTRAL + 25 * w * 2 / visible_weight, 1)
+    assert all(r.score == expected for r in women)
+    assert all(r.contributions[0].question == "gender_focus" for r in women)
+    others = [r for r in result.ranking if r not in women]
+    assert all(r.score == NEUTRAL for r in others)
+
+
+def scorer_instrument(scorer, iid) -> Instrument:
+    return next(i for i in scorer.instruments if i.id == iid)
+
+
+def test_equal_scores_share_a_rank(scorer):
+    result = scorer.assess({}, sensitivity=False)
+    assert {r.rank for r in result.ranking} == {1}
+    assert all(r.score == NEUTRAL for r in result.ranking)
+    assert [r.name.lower() for r in result.ranking] == sorted(r.name.lower() for r in result.ranking)
+
+
+def test_competition_ranking_skips_after_ties(scorer, answers_file):
+    import yaml
+
+    result = scorer.assess(yaml.safe_load(answers_file.read_text())["answers"], sensitivity=False)
+    for position, item in enumerate(result.ranking, start=1):
+        earlier = [r for r in result.ranking if r.score > item.score]
+        assert item.rank == len(earlier) + 1
+        assert item.rank <= position
+
+
+def test_reasons_name_the_answers_that_moved_the_score(scorer):
+    result = scorer.assess({"programme_type": ["access_to_finance"]}, sensitivity=False)
+    top = result.ranking[0]
+    assert top.score > NEUTRAL
+    assert any("Host programme: Access to finance" in reason for reason in top.reasons)
+    assert top.contributions[0].effect == "raised"
+
+
+def test_hidden_question_answers_are_ignored(scorer):
+    result = scorer.assess({"diaspora_demand": "no", "export_standards": "yes"}, sensitivity=False)
+    assert result.ignored == ["export_standards"]
+    assert "export_standards" not in result.answers
+
+
+def test_sensitivity_reports_changes_that_alter_the_top_three(scorer):
+    values = {"programme_type": ["access_to_finance"], "skill_profile": "low_skilled", "budget": "100k_to_1m"}
+    result = scorer.assess(values)
+    sens = result.sensitivity
+    assert sens is not None and sens.top == result.top_ids()
+    for change in sens.changes:
+        trial = dict(values)
+        question = scorer.questions[change.question]
+        # the reported alternative really does change the top 3
+        alt = [c.value for c in question.choices if c.label in change.alternative.split(", ")]
+        trial[change.question] = alt if question.type == "multiple" else alt[0]
+        assert set(scorer.assess(trial, sensitivity=False).top_ids()) != set(sens.top)
+    assert not sens.stable
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_valid_answers_give_a_valid_deterministic_ranking(data, scorer, questionnaire, catalog):
+    values = data.draw(answers_strategy(questionnaire))
+    first = scorer.assess(values, sensitivity=False)
+    second = Scorer(questionnaire, list(reversed(list(catalog.instruments.values())))).assess(
+        values, sensitivity=False
+    )
+    assert first.to_dict() == second.to_dict()
+    assert all(0 <= r.score <= 100 and 0 <= r.coverage <= 1 for r in first.ranking)
+    ids = [r.id for r in first.ranking] + [e.id for e in first.excluded]
+    assert sorted(ids) == sorted(catalog.instruments)
+    scores = [r.score for r in first.ranking]
+    assert scores == sorted(scores, reverse=True)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_adding_an_instrument_never_reorders_the_others(data, scorer, questionnaire, catalog):
+    values = data.draw(answers_strategy(questionnaire))
+    template = data.draw(st.sampled_from(sorted(catalog.instruments)))
+    extra = catalog.instruments[template].model_copy(update={"id": "zz-extra-instrument", "name": "Extra"})
+    before = [r.id for r in scorer.assess(values, sensitivity=False).ranking]
+    bigger = Scorer(questionnaire, [*catalog.instruments.values(), extra]).assess(values, sensitivity=False)
+    after = [r.id for r in bigger.ranking if r.id != "zz-extra-instrument"]
+    assert after == before
