@@ -154,3 +154,15 @@ def test_adding_an_instrument_never_reorders_the_others(data, scorer, questionna
     bigger = Scorer(questionnaire, [*catalog.instruments.values(), extra]).assess(values, sensitivity=False)
     after = [r.id for r in bigger.ranking if r.id != "zz-extra-instrument"]
     assert after == before
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fast_scores_agree_with_the_explained_assessment(data, scorer, questionnaire):
+    """The scores-only path (sensitivity, many responses) and the explained ranking never differ."""
+    values = data.draw(answers_strategy(questionnaire))
+    result = scorer.assess(values, sensitivity=False)
+    fast = scorer.scores(values)
+    assert {iid for iid, score in fast.items() if score is None} == {e.id for e in result.excluded}
+    assert {r.id: r.score for r in result.ranking} == {iid: s for iid, s in fast.items() if s is not None}
+    assert scorer.top_ids_fast(values) == result.top_ids()

@@ -147,10 +147,14 @@ class Scorer:
         self.questionnaire = questionnaire
         self.instruments = sorted(instruments, key=lambda i: i.id)
         self.questions = {q.id: q for q in questionnaire.questions}
+        self.ids = [i.id for i in self.instruments]
+        self.checked = [i for i in self.instruments if any(p.check is not None for p in i.preconditions)]
         # (question, choice value) -> instrument id -> matching rules
         self.matches: dict[tuple[str, str], dict[str, list[Rule]]] = {}
         # question -> ids of instruments some answer to it can move
         self.relevant: dict[str, set[str]] = {}
+        self.points: dict[tuple[str, str], dict[str, int]] = {}
+        self.excluders: dict[tuple[str, str], set[str]] = {}
         for question in questionnaire.questions:
             movers: set[str] = set()
             for choice in question.choices:
@@ -162,6 +166,13 @@ class Scorer:
                             if rule.points:
                                 movers.add(inst.id)
                 self.matches[(question.id, choice.value)] = per
+                # the same, summed, for the fast scores-only path
+                self.points[(question.id, choice.value)] = {
+                    iid: sum(r.points for r in rules) for iid, rules in per.items() if any(r.points for r in rules)
+                }
+                self.excluders[(question.id, choice.value)] = {
+                    iid for iid, rules in per.items() if any(r.exclude for r in rules)
+                }
             self.relevant[question.id] = movers
 
     # ----------------------------------------------------------------- helpers
@@ -172,7 +183,60 @@ class Scorer:
     def _visible(self, resolved: Resolved) -> list[Question]:
         return [q for q in self.questionnaire.questions if q.id in resolved.answers or q.id in resolved.unanswered]
 
-    def _exclusion(self, inst: Instrument, answers: Mapping[str, Value]) -> str | None:
+    def _excluded_ids(self, answers: Mapping[str, Value]) -> set[str]:
+        """Ids screened out by an answer's exclude rule or by a precondition check that is false."""
+        out: set[str] = set()
+        for qid, value in answers.items():
+            for v in _selected(value):
+                out |= self.excluders.get((qid, v), set())
+        for inst in self.checked:
+            if inst.id not in out and any(
+                pre.check is not None and evaluate(pre.check, answers) is False for pre in inst.preconditions
+            ):
+                out.add(inst.id)
+        return out
+
+    def _scores(self, answers: Mapping[str, Value], visible: list[Question]) -> dict[str, float]:
+        """Every instrument's score: 50 + sum(25 * w * r) / W, rounded to 0.1 (see the module doc).
+
+        Works question by question over the instruments each answer moves, so one set of
+        answers costs little; both the explained assessment and the fast paths use it.
+        """
+        total_weight = sum(q.weight for q in visible) or 1
+        totals = dict.fromkeys(self.ids, 0)
+        for question in visible:
+            value = answers.get(question.id)
+            if not question.weight or value is None:
+                continue
+            selected = _selected(value)
+            if len(selected) == 1:
+                summed = self.points.get((question.id, selected[0]), {})
+            else:
+                summed = {}
+                for v in selected:
+                    for iid, p in self.points.get((question.id, v), {}).items():
+                        summed[iid] = summed.get(iid, 0) + p
+            for iid, p in summed.items():
+                totals[iid] += question.weight * max(-2, min(2, p))
+        return {
+            iid: max(0.0, min(100.0, round(NEUTRAL + 25.0 * total / total_weight, 1))) for iid, total in totals.items()
+        }
+
+    def scores(self, raw: Mapping[str, Value]) -> dict[str, float | None]:
+        """Every instrument's score (None when screened out), without explanations: fast."""
+        resolved = resolve(self.questionnaire, dict(raw))
+        answers = resolved.answers
+        numbers = self._scores(answers, self._visible(resolved))
+        excluded = self._excluded_ids(answers)
+        return {iid: None if iid in excluded else numbers[iid] for iid in self.ids}
+
+    def top_ids_fast(self, raw: Mapping[str, Value], n: int = TOP) -> list[str]:
+        names = {i.id: i.name for i in self.instruments}
+        scored = [(score, names[iid], iid) for iid, score in self.scores(raw).items() if score is not None]
+        return [iid for rank, iid in ranked(scored) if rank <= n]
+
+    def _exclusion(self, inst: Instrument, answers: Mapping[str, Value]) -> str:
+        """Why an excluded instrument was screened out, in words."""
         reasons = []
         for qid, value in answers.items():
             question = self.questions[qid]
@@ -188,14 +252,17 @@ class Scorer:
                         question = self.questions[qid]
                         given.append(f"{question.name}: {self.answer_label(question, answers[qid])}")
                 reasons.append(f"Precondition not met: {pre.text} (you answered {'; '.join(given)})")
-        return " ".join(reasons) if reasons else None
+        return " ".join(reasons)
 
     def _unchecked(self, inst: Instrument, answers: Mapping[str, Value]) -> list[str]:
         return [
             pre.text for pre in inst.preconditions if pre.check is not None and evaluate(pre.check, answers) is None
         ]
 
-    def _score(self, inst: Instrument, visible: list[Question], answers: Mapping[str, Value]) -> Ranked:
+    def _score(
+        self, inst: Instrument, visible: list[Question], answers: Mapping[str, Value], score: float
+    ) -> Ranked:
+        """The score with its explanation: which answers raised or lowered it, and by how much."""
         total_weight = sum(q.weight for q in visible) or 1
         contributions: list[Contribution] = []
         relevant_weight = answered_weight = 0
@@ -234,8 +301,6 @@ class Scorer:
                 )
             )
         contributions.sort(key=lambda c: (-abs(c.points), c.question))
-        score = round(NEUTRAL + sum(c.points for c in contributions), 1)
-        score = max(0.0, min(100.0, score))
         coverage = round(answered_weight / relevant_weight, 2) if relevant_weight else 0.0
         return Ranked(
             rank=0,
@@ -255,19 +320,18 @@ class Scorer:
         resolved = resolve(self.questionnaire, dict(raw))
         answers = resolved.answers
         visible = self._visible(resolved)
+        numbers = self._scores(answers, visible)
+        excluded_ids = self._excluded_ids(answers)
         scored: list[Ranked] = []
         excluded: list[Excluded] = []
         for inst in self.instruments:
-            reason = self._exclusion(inst, answers)
-            if reason:
-                excluded.append(Excluded(inst.id, inst.name, inst.area, reason))
+            if inst.id in excluded_ids:
+                excluded.append(Excluded(inst.id, inst.name, inst.area, self._exclusion(inst, answers)))
             else:
-                scored.append(self._score(inst, visible, answers))
-        scored.sort(key=lambda r: (-r.score, r.name.lower(), r.id))
-        ranking: list[Ranked] = []
-        for position, item in enumerate(scored, start=1):
-            rank = ranking[-1].rank if ranking and ranking[-1].score == item.score else position
-            ranking.append(Ranked(**{**item.__dict__, "rank": rank}))
+                scored.append(self._score(inst, visible, answers, numbers[inst.id]))
+        keyed = {r.id: r for r in scored}
+        triples = [(r.score, r.name, r.id) for r in scored]
+        ranking = [Ranked(**{**keyed[iid].__dict__, "rank": rank}) for rank, iid in ranked(triples)]
         excluded.sort(key=lambda e: (e.name.lower(), e.id))
         result = Assessment(
             questionnaire=self.questionnaire.id,
@@ -302,8 +366,7 @@ class Scorer:
         for question in visible:
             current = result.answers.get(question.id)
             for alternative in self.alternatives(question, current):
-                trial = self.assess({**raw, question.id: alternative}, sensitivity=False)
-                after = trial.top_ids()
+                after = self.top_ids_fast({**raw, question.id: alternative})
                 if set(after) != set(top):
                     changes.append(
                         Change(
@@ -315,6 +378,19 @@ class Scorer:
                         )
                     )
         return Sensitivity(top=top, changes=changes)
+
+
+def ranked(scored: list[tuple[float, str, str]]) -> list[tuple[int, str]]:
+    """(rank, id) for (score, name, id) items, highest score first; ties by name, then id.
+
+    Equal scores share a rank (competition ranking: 1, 2, 2, 4).
+    """
+    out: list[tuple[int, str]] = []
+    previous: float | None = None
+    for position, (score, _, iid) in enumerate(sorted(scored, key=lambda t: (-t[0], t[1].lower(), t[2])), start=1):
+        out.append((out[-1][0] if out and score == previous else position, iid))
+        previous = score
+    return out
 
 
 def _reasons(contributions: list[Contribution]) -> list[str]:
