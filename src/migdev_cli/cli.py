@@ -227,6 +227,24 @@ def questionnaire_show(
     console().print(questionnaire_view(questionnaire))
 
 
+@questionnaire_app.command("xlsform")
+def questionnaire_xlsform(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Argument(metavar="OUT.xlsx", help="The XLSForm workbook to write.")],
+    questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite OUT.xlsx if it exists.")] = False,
+) -> None:
+    """Write the questionnaire as an XLSForm for KoBoToolbox or ODK (field surveys)."""
+    from .errors import OutputExists
+    from .xlsform import questionnaire_to_xlsform
+
+    if output.exists() and not force:
+        raise OutputExists(f"{output} already exists; use --force to overwrite it")
+    questionnaire = _catalog(ctx).questionnaire(questionnaire_id)
+    questionnaire_to_xlsform(questionnaire, output, force=force)
+    typer.echo(f"XLSForm written to {output}; import the exports with `migdev assess --responses FILE`", err=True)
+
+
 # --------------------------------------------------------------------------- assess
 
 
@@ -239,6 +257,27 @@ def _answers_from_file(path: Path, catalog: Any) -> tuple[Any, Any, dict[str, An
     for warning in ignored_warnings(questionnaire, resolve(questionnaire, values), str(path)):
         typer.echo(f"warning: {warning}", err=True)
     return questionnaire, doc.programme, values
+
+
+def _assess_responses(
+    ctx: typer.Context, path: Path, questionnaire_id: str | None, skip_invalid: bool, as_json: bool, top: int | None
+) -> None:
+    """`assess --responses`: per-respondent rankings and the consolidated ranking of a survey export."""
+    from .responses import assess_responses, print_consolidated
+
+    catalog = _catalog(ctx)
+    questionnaire = catalog.questionnaire(questionnaire_id)
+    result = assess_responses(path, questionnaire, catalog.instruments.values(), skip_invalid=skip_invalid)
+    for skipped in result.skipped:
+        typer.echo(skipped.line(), err=True)
+    if result.skipped:
+        typer.echo(f"Skipped {len(result.skipped)} of {result.rows} rows (--skip-invalid).", err=True)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if as_json:
+        _print_json(result.to_dict(top))
+        return
+    print_consolidated(result, top if top is not None else 10)
 
 
 @app.command()
@@ -255,8 +294,26 @@ def assess(
     as_json: Annotated[bool, typer.Option("--json", help="Print the ranking as JSON.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --save-answers if it exists.")] = False,
     questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
+    responses: Annotated[
+        Path | None,
+        typer.Option(
+            "--responses",
+            help="A KoBoToolbox or ODK Central export (CSV or XLSX) of the XLSForm: rank per respondent "
+            "and consolidate.",
+        ),
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="With --responses: skip rows with problems (each is listed).")
+    ] = False,
 ) -> None:
     """Run the needs assessment and rank the instruments that fit."""
+    if responses is not None:
+        if answers is not None or resume or save_answers is not None:
+            raise UsageError("--responses cannot be combined with --answers, --resume or --save-answers")
+        _assess_responses(ctx, responses, questionnaire_id, skip_invalid, as_json, top)
+        return
+    if skip_invalid:
+        raise UsageError("--skip-invalid needs --responses")
     from .answers import save_answers as write_answers
     from .models import Programme
     from .scoring import Scorer
@@ -293,18 +350,52 @@ def assess(
 # --------------------------------------------------------------------------- export
 
 
+def _export_responses(
+    ctx: typer.Context, path: Path, target: Path | None, fmt: str, force: bool, top: int, skip_invalid: bool
+) -> None:
+    """`export --responses`: the consolidated report of a survey export, with the stakeholder breakdown."""
+    from .export import write_report
+    from .responses import assess_responses, render_consolidated_markdown
+
+    catalog = _catalog(ctx)
+    result = assess_responses(path, catalog.questionnaire(), catalog.instruments.values(), skip_invalid=skip_invalid)
+    for skipped in result.skipped:
+        typer.echo(skipped.line(), err=True)
+    if result.skipped:
+        typer.echo(f"Skipped {len(result.skipped)} of {result.rows} rows (--skip-invalid).", err=True)
+    for warning in result.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if fmt == "json":
+        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = render_consolidated_markdown(result, top=None, group_top=top)
+    write_report(target, text, force)
+    if target is not None:
+        typer.echo(f"Report written to {target}", err=True)
+
+
 @app.command("export")
 def export_report(
     ctx: typer.Context,
-    answers: Annotated[Path, typer.Option("--answers", "-a", help="Answers file (YAML), as for `migdev assess`.")],
+    answers: Annotated[
+        Path | None, typer.Option("--answers", "-a", help="Answers file (YAML), as for `migdev assess`.")
+    ] = None,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Report file to write; '-' writes to standard output.")
-    ],
+    ] = ...,  # type: ignore[assignment]  # required
     top: Annotated[int, typer.Option("--top", min=1, help="Describe the instruments ranked 1 to N in detail.")] = 5,
     fmt: Annotated[str, typer.Option("--format", help="markdown or json (the same content).")] = "markdown",
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
+    responses: Annotated[
+        Path | None,
+        typer.Option("--responses", help="A survey export (CSV or XLSX): write the consolidated report instead."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="With --responses: skip rows with problems (each is listed).")
+    ] = False,
 ) -> None:
-    """Write the recommendations report for an answers file, as Markdown or JSON."""
+    """Write the recommendations report for an answers file (or, with --responses, the consolidated report of a
+    survey export), as Markdown or JSON."""
     from .errors import OutputExists
     from .scoring import Scorer
 
@@ -312,6 +403,14 @@ def export_report(
     target = None if str(output) == "-" else output
     if target is not None and target.exists() and not force:
         raise OutputExists(f"{target} already exists; use --force to overwrite it")
+    if (answers is None) == (responses is None):
+        raise UsageError("give either --answers FILE or --responses FILE")
+    if responses is not None:
+        _export_responses(ctx, responses, target, fmt, force, top, skip_invalid)
+        return
+    if skip_invalid:
+        raise UsageError("--skip-invalid needs --responses")
+    assert answers is not None
     catalog = _catalog(ctx)
     questionnaire, programme, values = _answers_from_file(answers, catalog)
     result = Scorer(questionnaire, catalog.instruments.values()).assess(values)

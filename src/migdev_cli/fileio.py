@@ -9,8 +9,8 @@ from pathlib import Path
 from .errors import MigdevError, OutputExists
 
 
-def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
+def write_atomic(path: Path, text: str | bytes, *, force: bool = False) -> None:
+    """Write ``text`` (or bytes) to a temporary file beside ``path``, then rename it into place.
 
     A reader (or a crash) sees either the old file or the new one, never a partial one.
     Without ``force`` an existing file is left alone and OutputExists is raised.
@@ -22,8 +22,9 @@ def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
         raise MigdevError(f"{path}: directory {directory} does not exist")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if not force and path.exists():

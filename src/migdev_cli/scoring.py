@@ -218,9 +218,7 @@ class Scorer:
                         summed[iid] = summed.get(iid, 0) + p
             for iid, p in summed.items():
                 totals[iid] += question.weight * max(-2, min(2, p))
-        return {
-            iid: max(0.0, min(100.0, round(NEUTRAL + 25.0 * total / total_weight, 1))) for iid, total in totals.items()
-        }
+        return {iid: score_from_total(total, total_weight) for iid, total in totals.items()}
 
     def scores(self, raw: Mapping[str, Value]) -> dict[str, float | None]:
         """Every instrument's score (None when screened out), without explanations: fast."""
@@ -378,6 +376,11 @@ class Scorer:
                         )
                     )
         return Sensitivity(top=top, changes=changes)
+
+
+def score_from_total(total: int, total_weight: int) -> float:
+    """The score for sum(w * r) = ``total`` over questions of total weight W: 50 + 25 * total / W."""
+    return max(0.0, min(100.0, round(NEUTRAL + 25.0 * total / total_weight, 1)))
 
 
 def ranked(scored: list[tuple[float, str, str]]) -> list[tuple[int, str]]:
