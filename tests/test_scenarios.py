@@ -398,13 +398,14 @@ def test_women_targeted_programme_raises_instruments_designed_for_women(scorer, 
     neutral = run(scorer, {**WOMEN_TARGETED_FINANCE, "gender_focus": "none"})
     assert ranked(targeted) == ranked(neutral)
     gains = set()
-    for iid in ranked(targeted):
-        delta = round(score_of(targeted, iid) - score_of(neutral, iid), 1)
-        if iid in women:
-            assert delta > 0 and rank_of(targeted, iid) <= rank_of(neutral, iid), iid
-            gains.add(delta)
+    for item in targeted.ranking:
+        delta = round(score_of(targeted, item.id) - score_of(neutral, item.id), 1)
+        gender = [c.points for c in item.contributions if c.question == "gender_focus"]
+        if item.id in women:
+            assert delta > 0 and rank_of(targeted, item.id) <= rank_of(neutral, item.id), item.id
+            gains.update(gender)
         else:
-            assert delta == 0, iid
+            assert delta == 0 and not gender, item.id
     assert len(gains) == 1  # the same fixed-scale bonus for every instrument designed for women
     top3 = [r.id for r in targeted.ranking if r.rank <= 3]
     assert len([iid for iid in top3 if iid in women]) >= 2

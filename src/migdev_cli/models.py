@@ -201,6 +201,10 @@ class Instrument(Strict):
             return set(self.stages)
         if attribute == "actor":
             return set(self.actors.origin) | set(self.actors.destination)
+        if attribute == "origin_actor":
+            return set(self.actors.origin)
+        if attribute == "destination_actor":
+            return set(self.actors.destination)
         if attribute == "programme_type":
             return set(self.programme_types)
         if attribute == "cost_level":
@@ -230,6 +234,8 @@ class Selector(Strict):
     target_group: OneOrMany | None = None
     stage: OneOrMany | None = None
     actor: OneOrMany | None = None
+    origin_actor: OneOrMany | None = None
+    destination_actor: OneOrMany | None = None
     programme_type: OneOrMany | None = None
     cost_level: OneOrMany | None = None
     time_to_results: OneOrMany | None = None
@@ -379,7 +385,7 @@ class Questionnaire(Strict):
 
 # --------------------------------------------------------------------------- answers
 
-AnswerValue = Union[str, list[str]]
+AnswerValue = str | list[str]
 
 
 class Programme(Strict):

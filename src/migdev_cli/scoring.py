@@ -71,6 +71,7 @@ class Change:
     text: str
     answer: str
     alternative: str
+    alternative_value: Value
     top_after: list[str]
 
 
@@ -372,6 +373,7 @@ class Scorer:
                             text=question.name,
                             answer=self.answer_label(question, current) if current is not None else "(not answered)",
                             alternative=self.answer_label(question, alternative),
+                            alternative_value=alternative,
                             top_after=after,
                         )
                     )

@@ -87,7 +87,9 @@ SELECTOR_VOCABULARIES: dict[str, dict[str, str]] = {
     "area": AREAS,
     "target_group": TARGET_GROUPS,
     "stage": STAGES,
-    "actor": ACTORS,
+    "actor": ACTORS,  # on either side
+    "origin_actor": ACTORS,
+    "destination_actor": ACTORS,
     "programme_type": PROGRAMME_TYPES,
     "cost_level": COST_LEVELS,
     "time_to_results": TIME_TO_RESULTS,
