@@ -191,3 +191,11 @@ def test_usage_errors_exit_2(runner):
     assert runner.invoke(app, ["instruments", "lst"]).exit_code == 2
     assert runner.invoke(app, ["assess", "--top", "0"]).exit_code == 2
     assert runner.invoke(app, ["--no-builtin", "validate"]).exit_code == 2
+
+
+def test_exclusive_choice_cannot_be_combined(runner, tmp_path: Path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("questionnaire: core\nanswers:\n  destination_partners: [none_yet, cities]\n")
+    result = runner.invoke(app, ["assess", "--answers", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:3: answers.destination_partners: 'None yet' cannot be combined with other choices" in result.stderr

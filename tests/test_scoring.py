@@ -164,3 +164,17 @@ def test_fast_scores_agree_with_the_explained_assessment(data, scorer, questionn
     assert {iid for iid, score in fast.items() if score is None} == {e.id for e in result.excluded}
     assert {r.id: r.score for r in result.ranking} == {iid: s for iid, s in fast.items() if s is not None}
     assert scorer.top_ids_fast(values) == result.top_ids()
+
+
+def test_sensitivity_only_tries_valid_answers(scorer, questionnaire):
+    """Alternatives respect choices that must stand alone ("None yet", "Don't know")."""
+    for question in questionnaire.questions:
+        if question.type != "multiple":
+            continue
+        values = [c.value for c in question.choices]
+        for current in [values[:1], values[:2], [values[-1]], None]:
+            for alternative in scorer.alternatives(question, current):
+                assert alternative and question.combination_error(alternative) is None, (question.id, alternative)
+    partners = questionnaire.question("destination_partners")
+    assert ["none_yet"] in scorer.alternatives(partners, ["cities"])
+    assert ["cities"] in scorer.alternatives(partners, ["none_yet"])

@@ -20,10 +20,9 @@ from typing import Any
 from . import fileio
 from .conditions import evaluate
 from .errors import DataError, Problem
-from .loader import line_of, read_yaml, validate
+from .loader import MAX_PROBLEMS, cap_problems, field_name, line_of, read_yaml, validate
 from .models import AnswersFile, Programme, Question, Questionnaire
 from .suggest import did_you_mean
-from .vocab import DONT_KNOW
 
 Value = str | list[str]
 
@@ -51,8 +50,9 @@ def normalise(question: Question, raw: Any) -> Value:
         if not items:
             raise ValueError("choose at least one value")
         values = [one(i) for i in items]
-        if DONT_KNOW in values and len(values) > 1:
-            raise ValueError(f"{DONT_KNOW!r} cannot be combined with other choices")
+        error = question.combination_error(list(dict.fromkeys(values)))
+        if error:
+            raise ValueError(error)
         order = {v: i for i, v in enumerate(allowed)}
         return sorted(set(values), key=order.__getitem__)
     if isinstance(raw, list):
@@ -123,20 +123,23 @@ def load_answers(path: Path, questionnaires: dict[str, Questionnaire]) -> tuple[
     problems: list[Problem] = []
     values: dict[str, Value] = {}
     for qid, raw in doc.answers.items():
+        if len(problems) > MAX_PROBLEMS:
+            problems.append(Problem(name, None, "", ""))  # counted only; cap_problems reports the number
+            continue
         where = ["answers", qid]
         question = questionnaire.question(str(qid))
         if question is None:
             ids = [q.id for q in questionnaire.questions]
             problems.append(
-                Problem(name, line_of(text, where), f"answers.{qid}", f"unknown question{did_you_mean(str(qid), ids)}")
+                Problem(name, line_of(text, where), field_name(where), f"unknown question{did_you_mean(str(qid), ids)}")
             )
             continue
         try:
             values[question.id] = normalise(question, raw)
         except ValueError as exc:
-            problems.append(Problem(name, line_of(text, where), f"answers.{qid}", str(exc)))
+            problems.append(Problem(name, line_of(text, where), field_name(where), str(exc)))
     if problems:
-        raise DataError(problems)
+        raise DataError(cap_problems(problems, name))
     return doc, values
 
 

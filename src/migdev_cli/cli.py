@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +17,6 @@ from typer.core import TyperGroup
 
 from . import __version__
 from .errors import ExitCode, MigdevError, UsageError
-
 
 # click's own exceptions (usage errors, exit, abort) keep their meaning; typer may vendor click.
 _CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException") + (

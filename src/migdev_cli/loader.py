@@ -7,6 +7,8 @@ reported, by composing the node tree again and following the failing field's pat
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +22,7 @@ from .suggest import did_you_mean
 MAX_BYTES = 2_000_000  # one catalog or answers file
 MAX_DEPTH = 40  # nesting of mappings and lists
 MAX_NODES = 200_000  # values after expanding aliases (an alias bomb has billions)
+MAX_PROBLEMS = 100  # problems listed per file; the rest are counted
 
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -28,8 +31,16 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe loader that refuses duplicate keys and keeps dates as text."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if not isinstance(node, yaml.MappingNode):  # `!!map` on a scalar: PyYAML reports it
+            return super().construct_mapping(node, deep=deep)
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                # `<<` copies mappings into each other: a merge bomb grows exponentially before
+                # any size check could run, so merge keys are refused outright.
+                raise yaml.constructor.ConstructorError(
+                    None, None, "merge keys (<<) are not supported; write the keys out in full", key_node.start_mark
+                )
             key = self.construct_object(key_node, deep=deep)
             try:
                 hash(key)
@@ -47,6 +58,22 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's scalar constructors raise plain Python errors on odd input
+        (``!!int ""`` is an IndexError); give them the node's line like any YAML error."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except yaml.YAMLError:
+            raise
+        except (ValueError, TypeError, IndexError, KeyError, OverflowError, AttributeError):
+            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"cannot read {_short(node.value) if isinstance(node.value, str) else 'this'} as {tag}",
+                node.start_mark,
+            ) from None
+
 
 def _refuse(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
     raise yaml.constructor.ConstructorError(
@@ -54,24 +81,102 @@ def _refuse(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
     )
 
 
+def _construct_int(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
+    try:
+        return _BaseLoader.construct_yaml_int(loader, node)
+    except ValueError as exc:
+        if "limit" not in str(exc):  # not a number at all: construct_object reports it
+            raise
+        # more digits than int() accepts (sys.get_int_max_str_digits)
+        raise yaml.constructor.ConstructorError(
+            None, None, "number too large (too many digits)", node.start_mark
+        ) from None
+
+
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _BaseLoader.construct_yaml_str)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 # Sets, ordered maps and binary are legal safe YAML but mean nothing in our files.
 for _tag in ("set", "omap", "pairs", "binary"):
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse)
 
-_FLOW_OPEN = re.compile(r"[\[{]")
+_BRACKETS = re.compile(r"[\[\]{}]")
+# A line whose indentation and compact indicators ("- - - x", "? - x") reach this column may
+# nest block collections deeper than the limit; only such files get the exact (slower) check.
+_DEEP_INDENT = re.compile(rf"^[ \t?:-]{{{MAX_DEPTH}}}", re.MULTILINE)
 
 
-def _flow_depth(text: str) -> int:
-    """Cheap upper bound of flow-style nesting, checked before the parser sees the text."""
-    depth = best = 0
-    for ch in text:
-        if ch in "[{":
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@functools.lru_cache(maxsize=4)
+def _line_starts(text: str) -> tuple[list[int], int]:
+    """Where each line after the first starts, and where the content ends (trailing breaks cut)."""
+    return [m.end() for m in _BREAK.finditer(text)], len(text.rstrip("\r\n"))
+
+
+def line_at(text: str, index: int) -> int:
+    """The 1-based line, as an editor counts it (LF, CRLF or CR), of a character index.
+
+    YAML also breaks lines at U+0085, U+2028 and U+2029, so its own line numbers drift from
+    the editor's after text pasted with those; marks are converted through their index. An
+    index at the end of the file is shown on the last line that has content.
+    """
+    starts, end = _line_starts(text)
+    return bisect.bisect_right(starts, max(0, min(index, end))) + 1
+
+
+def _mark_line(text: str, mark: Any) -> int | None:
+    if mark is None:
+        return None
+    index = getattr(mark, "index", None)
+    return line_at(text, index) if isinstance(index, int) else mark.line + 1
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """Index of the bracket that opens flow nesting beyond the limit, checked before parsing.
+
+    An upper bound: brackets inside quotes and comments count too; the parser's own
+    recursion must never see deeper input than this.
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "[{":
             depth += 1
-            best = max(best, depth)
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-    return best
+            if depth > MAX_DEPTH:
+                return match.start()
+        elif depth:
+            depth -= 1
+    return None
+
+
+def _block_too_deep(text: str) -> int | None:
+    """Index where block nesting exceeds the limit, from the parser's events (no recursion).
+
+    libyaml's composer recurses once per level: "- - - ... x" a million levels deep (2 MB)
+    crashes the interpreter, so depth is measured on the event stream first, but only for
+    files indented far enough to be able to nest that deep.
+    """
+    if not _DEEP_INDENT.search(text):
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return int(event.start_mark.index)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the real parse reports the syntax error with its line
+    return None
+
+
+def _too_deep(name: str, text: str, index: int | None) -> DataError:
+    line = line_at(text, index) if index is not None else 1
+    return DataError([Problem(name, line, "", f"nested more than {MAX_DEPTH} levels deep")])
 
 
 def _expanded_size(data: Any, limit: int) -> tuple[int, int]:
@@ -83,10 +188,10 @@ def _expanded_size(data: Any, limit: int) -> tuple[int, int]:
     memo: dict[int, tuple[int, int]] = {}
 
     def walk(obj: Any, depth: int) -> tuple[int, int]:
-        if depth > MAX_DEPTH:
-            return limit + 1, depth
         if not isinstance(obj, (dict, list)):
             return 1, 0
+        if depth > MAX_DEPTH:  # stop descending; the caller sees the depth
+            return 1, MAX_DEPTH + 1
         key = id(obj)
         if key in memo:
             return memo[key]
@@ -110,9 +215,7 @@ def read_text(path: Path, display: str | None = None) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise DataError(
-                [Problem(name, None, "", f"file is too large ({size:,} bytes; the limit is {MAX_BYTES:,})")]
-            )
+            raise DataError([Problem(name, 1, "", f"file is too large ({size:,} bytes; the limit is {MAX_BYTES:,})")])
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError([Problem(name, None, "", f"cannot read file: {exc.strerror or exc}")]) from None
@@ -133,27 +236,53 @@ def parse_yaml(text: str, name: str) -> Any:
     if not text.strip() or all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()):
         raise DataError([Problem(name, 1, "", "file is empty")])
     if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
+        line = line_at(text, text.index("\x00"))
         raise DataError([Problem(name, line, "", "binary content (NUL byte) in a YAML file")])
-    if _flow_depth(text) > MAX_DEPTH:
-        raise DataError([Problem(name, 1, "", f"nested more than {MAX_DEPTH} levels deep")])
+    deep = _flow_too_deep(text)
+    if deep is None:
+        deep = _block_too_deep(text)
+    if deep is not None:
+        raise _too_deep(name, text, deep)
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from the safe loader
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters)
+        char = chr(exc.character) if isinstance(exc.character, int) else ""
+        at = text.find(char) if char else -1
+        line = line_at(text, at) if at >= 0 else 1
+        code = f"U+{exc.character:04X}" if isinstance(exc.character, int) else "a character"
+        raise DataError(
+            [
+                Problem(
+                    name,
+                    line,
+                    "",
+                    f"YAML syntax: unacceptable character {code}: {exc.reason}; "
+                    'write it as an escape inside double quotes (e.g. "\\x07")',
+                )
+            ]
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
+        line = _mark_line(text, mark)
         message = exc.problem or str(exc)
         if "could not determine a constructor" in message:
             tag = re.findall(r"'([^']+)'", message)
-            message = f"tag {tag[-1] if tag else ''} not allowed; only plain YAML values are accepted"
+            shown = tag[-1].replace("tag:yaml.org,2002:", "!!") if tag else ""
+            message = f"tag {shown} not allowed; only plain YAML values are accepted"
         if exc.context and exc.context not in message and "constructor" not in message:
-            message = f"{message} ({exc.context})"
+            opened = _mark_line(text, exc.context_mark) if exc.context.startswith("while") else None
+            where = f" that starts on line {opened}" if opened and opened != line else ""
+            message = f"{message} ({exc.context}{where})"
         raise DataError([Problem(name, line, "", f"YAML syntax: {message}")]) from None
     except yaml.YAMLError as exc:
-        raise DataError([Problem(name, None, "", f"YAML syntax: {exc}")]) from None
+        raise DataError([Problem(name, 1, "", f"YAML syntax: {exc}")]) from None
     except RecursionError:
         raise DataError([Problem(name, 1, "", f"nested more than {MAX_DEPTH} levels deep")]) from None
+    except UnicodeError:  # lone surrogates in text that did not come from a UTF-8 file
+        raise DataError([Problem(name, 1, "", "not UTF-8 text; save the file as UTF-8")]) from None
     size, depth = _expanded_size(data, MAX_NODES)
+    if depth > MAX_DEPTH:
+        raise DataError([Problem(name, 1, "", f"nested more than {MAX_DEPTH} levels deep")])
     if size > MAX_NODES:
         raise DataError(
             [
@@ -161,13 +290,10 @@ def parse_yaml(text: str, name: str) -> Any:
                     name,
                     1,
                     "",
-                    f"too many values (over {MAX_NODES:,} once aliases are expanded, or nested over "
-                    f"{MAX_DEPTH} levels); refusing to load it",
+                    f"too many values (over {MAX_NODES:,} once aliases are expanded); refusing to load it",
                 )
             ]
         )
-    if depth > MAX_DEPTH:
-        raise DataError([Problem(name, 1, "", f"nested more than {MAX_DEPTH} levels deep")])
     if data is None:
         raise DataError([Problem(name, 1, "", "file is empty")])
     return data
@@ -213,52 +339,102 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> list[Any]:
     return path
 
 
+@functools.lru_cache(maxsize=4)
+def _composed(text: str) -> tuple[yaml.Node | None, dict[int, dict[str, tuple[yaml.Node, yaml.Node]]]]:
+    """The node tree of a text, composed once however many problems it has (a file with
+    20,000 unknown keys would otherwise compose it 20,000 times), and a per-mapping key index."""
+    try:
+        return yaml.compose(text, Loader=_BaseLoader), {}
+    except (yaml.YAMLError, RecursionError, UnicodeError):
+        return None, {}
+
+
+def _key_spellings(part: Any) -> set[str]:
+    if part is True:
+        return {"True", "yes", "Yes", "YES", "true", "TRUE", "on", "On", "ON", "y", "Y"}
+    if part is False:
+        return {"False", "no", "No", "NO", "false", "FALSE", "off", "Off", "OFF", "n", "N"}
+    if part is None:
+        return {"None", "~", "null", "Null", "NULL", ""}
+    return {str(part)}
+
+
 def line_of(text: str, path: list[Any]) -> int | None:
     """The 1-based line of the value (or key) at ``path``, composing the YAML on demand."""
-    try:
-        node = yaml.compose(text, Loader=_BaseLoader)
-    except yaml.YAMLError:
+    node, index = _composed(text)
+    if node is None:
         return None
-    line = node.start_mark.line + 1 if node is not None else None
+    line = line_at(text, node.start_mark.index)
     for part in path:
         if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == str(part) or (part is True and key_node.value in ("yes", "true")):
-                    node = value_node
-                    line = key_node.start_mark.line + 1
-                    break
-            else:
+            keys = index.get(id(node))
+            if keys is None:
+                keys = {}
+                for key_node, value_node in node.value:
+                    if isinstance(key_node, yaml.ScalarNode):
+                        keys.setdefault(key_node.value, (key_node, value_node))
+                index[id(node)] = keys
+            found = next((keys[k] for k in _key_spellings(part) if k in keys), None)
+            if found is None:
                 return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = found[1]
+            line = line_at(text, found[0].start_mark.index)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
             node = node.value[part]
-            line = node.start_mark.line + 1
+            line = line_at(text, node.start_mark.index)
         else:
             return line
     return line
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(value: Any, limit: int = 80) -> str:
+    """Text from a data file made safe for an error message: control characters (an escape
+    sequence in a key would reach the terminal) shown as \\xNN, and shortened."""
+    text = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def field_name(path: list[Any]) -> str:
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        out += f"[{part}]" if isinstance(part, int) else (f".{printable(part)}" if out else printable(part))
     return out
+
+
+def cap_problems(problems: list[Problem], name: str) -> list[Problem]:
+    """At most MAX_PROBLEMS problems per file, and a last line that counts the rest."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS
+    last = problems[MAX_PROBLEMS - 1].line
+    more = Problem(name, last, "", f"... and {rest:,} more problems in this file (fix these first)")
+    return [*problems[:MAX_PROBLEMS], more]
 
 
 def _message(err: dict[str, Any], known_keys: set[str]) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
         key = str(err["loc"][-1])
-        return f"unknown key {key!r}{did_you_mean(key, known_keys)}"
+        return f"unknown key {_short(key)}{did_you_mean(key, known_keys)}"
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
         value = err.get("input")
-        return f"unknown value {value!r}{did_you_mean(str(value), expected)}; allowed: {', '.join(expected)}"
+        return f"unknown value {_short(value)}{did_you_mean(str(value), expected)}; allowed: {', '.join(expected)}"
     if kind == "string_pattern_mismatch":
-        return f"{err.get('input')!r} is not a valid identifier (lower-case letters, digits, - or _)"
+        return f"{_short(err.get('input'))} is not a valid identifier (lower-case letters, digits, - or _)"
     if kind == "missing":
         return "required field is missing"
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ")
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """repr() of a value from the data, cut short: a 2 MB value must not fill the terminal."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
 def model_keys(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
@@ -307,6 +483,14 @@ def problems_from_validation(
         if key not in seen:
             seen.add(key)
             problems.append(Problem(name, line, key[1], key[2]))
+            if len(problems) > MAX_PROBLEMS:
+                break  # the rest are counted, not looked up
+    if len(problems) > MAX_PROBLEMS:
+        more = len(exc.errors(include_url=False)) - MAX_PROBLEMS
+        problems = problems[:MAX_PROBLEMS]
+        problems.append(
+            Problem(name, problems[-1].line, "", f"... and about {more:,} more problems in this file (fix these first)")
+        )
     return problems
 
 

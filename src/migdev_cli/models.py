@@ -8,7 +8,7 @@ live in :mod:`migdev_cli.loader`, because they need more than one document.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -298,6 +298,8 @@ class Choice(Strict):
     value: ChoiceValue
     label: Text
     help: Text | None = None
+    # In a multiple question: this choice cannot be combined with others ("None of these").
+    exclusive: bool = False
     rules: list[Rule] = Field(default_factory=list)
 
     @field_validator("value", mode="before")
@@ -353,6 +355,20 @@ class Question(Strict):
     @property
     def values(self) -> list[str]:
         return [c.value for c in self.choices] + ([vocab.DONT_KNOW] if self.allow_dont_know else [])
+
+    @property
+    def exclusive_values(self) -> list[str]:
+        """Values that must be chosen alone in a multiple question (including "don't know")."""
+        if self.type != "multiple":
+            return []
+        return [c.value for c in self.choices if c.exclusive] + ([vocab.DONT_KNOW] if self.allow_dont_know else [])
+
+    def combination_error(self, values: list[str]) -> str | None:
+        """Why these values cannot be chosen together, or None."""
+        alone = [v for v in values if v in self.exclusive_values]
+        if alone and len(values) > 1:
+            return f"'{self.label_of(alone[0])}' cannot be combined with other choices"
+        return None
 
     @property
     def name(self) -> str:

@@ -11,7 +11,6 @@ import sys
 from typing import Any
 
 from rich.console import Console, Group
-from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -23,10 +22,10 @@ from .scoring import Assessment, area_label, describe_check
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def plain(value: Any) -> Text:
+def plain(value: Any, style: str = "") -> Text:
     """Data text as a rich Text: no markup interpretation, control characters made visible."""
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
-    return Text(text)
+    return Text(text, style=style)
 
 
 def console(stderr: bool = False) -> Console:
@@ -75,12 +74,12 @@ def fact_sheet(inst: Instrument, questionnaire: Questionnaire | None) -> Group:
     if inst.related:
         head.add_row("Related", plain(", ".join(inst.related)))
 
-    parts: list[Any] = [Text(escape(inst.name), style="bold"), plain(inst.id), Text(), plain(inst.summary), Text()]
+    parts: list[Any] = [plain(inst.name, "bold"), plain(inst.id), Text(), plain(inst.summary), Text()]
     parts.append(head)
 
     def section(title: str, body: Any) -> None:
         parts.append(Text())
-        parts.append(Text(title, style="bold underline"))
+        parts.append(plain(title, "bold underline"))
         parts.append(body)
 
     section("Objectives", _bullets(inst.objectives))
@@ -174,10 +173,10 @@ def print_assessment(out: Console, result: Assessment, top: int | None) -> None:
 def questionnaire_view(q: Questionnaire) -> Group:
     from .conditions import describe
 
-    parts: list[Any] = [Text(escape(q.title), style="bold"), plain(f"id: {q.id}  version: {q.version}")]
+    parts: list[Any] = [plain(q.title, "bold"), plain(f"id: {q.id}  version: {q.version}")]
     for section in q.sections:
         parts.append(Text())
-        parts.append(Text(section.title, style="bold underline"))
+        parts.append(plain(section.title, "bold underline"))
         for question in section.questions:
             meta = f"{question.id} ({question.type}, weight {question.weight}"
             meta += ", optional)" if not question.required else ")"

@@ -350,12 +350,18 @@ class Scorer:
         values = [c.value for c in question.choices]
         if question.type != "multiple":
             return [v for v in values if v != current]
+        alone = set(question.exclusive_values)
         chosen = set(_selected(current)) - {DONT_KNOW} if current is not None else set()
         out: list[Value] = []
         for v in values:
-            toggled = chosen ^ {v}
-            if toggled:
-                out.append([x for x in values if x in toggled])
+            if v in chosen:
+                changed = chosen - {v}  # untick it
+            elif v in alone:
+                changed = {v}  # a choice that must stand alone replaces the rest
+            else:
+                changed = (chosen - alone) | {v}
+            if changed:
+                out.append([x for x in values if x in changed])
         return out
 
     def sensitivity(self, raw: Mapping[str, Value], result: Assessment) -> Sensitivity:

@@ -92,8 +92,9 @@ class Prompter:
                 option.checked = option.value in chosen
 
             def check(selection: list[str]) -> bool | str:
-                if DONT_KNOW in selection and len(selection) > 1:
-                    return f"'{DONT_KNOW_LABEL}' cannot be combined with other choices"
+                error = question.combination_error(selection)
+                if error:
+                    return error
                 if question.required and not selection:
                     return "Choose at least one (Space to tick, Enter to confirm)"
                 return True

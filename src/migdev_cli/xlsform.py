@@ -204,9 +204,13 @@ def xlsform_rows(questionnaire: Questionnaire) -> dict[str, list[list[str]]]:
                 "required": "yes" if question.required else "",
                 "relevant": relevant(question.when, questionnaire) if question.when is not None else "",
             }
-            if question.type == "multiple" and question.allow_dont_know:
-                cells["constraint"] = f"not(selected(., {_quote(DONT_KNOW)})) or count-selected(.) = 1"
-                cells["constraint_message"] = f"'{DONT_KNOW_LABEL}' cannot be combined with other answers."
+            alone = question.exclusive_values
+            if alone:
+                cells["constraint"] = " and ".join(
+                    f"(not(selected(., {_quote(v)})) or count-selected(.) = 1)" for v in alone
+                )
+                labels = ", ".join(f"'{question.label_of(v)}'" for v in alone)
+                cells["constraint_message"] = f"{labels} cannot be combined with other answers."
             survey.append(row(**cells))
             if list_name not in written_lists:
                 written_lists.add(list_name)

@@ -1,0 +1,171 @@
+"""Without a terminal: no colour codes in pipes, NO_COLOR honoured, width from COLUMNS; and
+the CLI module starts without importing the prompt library, rich or the export code."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from migdev_cli.cli import app
+
+runner = CliRunner()
+SGR = re.compile(r"\x1b\[([0-9;]*)m")
+ANSWERS = """\
+questionnaire: core
+answers:
+  programme_type: [bds_m4p, access_to_finance]
+  budget: 100k_to_1m
+  stage: [arrival, long_term]
+"""
+
+
+def colour_codes(output: str) -> list[str]:
+    """SGR sequences that set a foreground or background colour (bold or italic are not colour)."""
+    found = []
+    for match in SGR.finditer(output):
+        params = [int(p) for p in match.group(1).split(";") if p]
+        if any(30 <= p <= 38 or 40 <= p <= 48 or 90 <= p <= 97 or 100 <= p <= 107 for p in params):
+            found.append(match.group())
+    return found
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The test process's environment without anything that changes colour, width or the catalog."""
+    drop = ("NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "COLUMNS", "LINES", "TTY_COMPATIBLE")
+    env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("MIGDEV_")}
+    env["TERM"] = "xterm-256color"  # a colour terminal type: only the pipe should turn colour off
+    env.update(extra)
+    return env
+
+
+def migdev(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("migdev")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "migdev_cli"]
+    return subprocess.run(
+        [*cmd, *args], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60
+    )
+
+
+@pytest.fixture
+def answers_file(tmp_path: Path) -> Path:
+    path = tmp_path / "answers.yaml"
+    path.write_text(ANSWERS, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- colour
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["instruments", "list"], ["instruments", "show", "diaspora-bond"], ["questionnaire", "show"]],
+    ids=["list", "show", "questionnaire"],
+)
+def test_cli_runner_output_has_no_escape_codes(args: list[str]) -> None:
+    result = runner.invoke(app, args, env={"NO_COLOR": None, "FORCE_COLOR": None, "TERM": "xterm-256color"})
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+
+
+def test_cli_runner_assess_table_has_no_escape_codes(answers_file: Path) -> None:
+    result = runner.invoke(app, ["assess", "--answers", str(answers_file)], env={"FORCE_COLOR": None})
+    assert result.exit_code == 0, result.output
+    assert "Recommended instruments" in result.stdout
+    assert "\x1b" not in result.output
+
+
+def test_piped_subprocess_has_no_escape_codes(answers_file: Path) -> None:
+    for args in (["instruments", "list"], ["questionnaire", "show"], ["assess", "--answers", str(answers_file)]):
+        result = migdev(*args, env=clean_env())
+        assert result.returncode == 0, result.stderr
+        assert "\x1b" not in result.stdout, args
+        assert "\x1b" not in result.stderr, args
+
+
+def test_force_color_alone_colours_the_pipe() -> None:
+    """Guards the next test: FORCE_COLOR does turn colour on (questionnaire ids are cyan)."""
+    result = migdev("questionnaire", "show", env=clean_env(FORCE_COLOR="1"))
+    assert result.returncode == 0, result.stderr
+    assert colour_codes(result.stdout)
+
+
+def test_no_color_wins_over_force_color() -> None:
+    result = migdev("questionnaire", "show", env=clean_env(FORCE_COLOR="1", NO_COLOR="1"))
+    assert result.returncode == 0, result.stderr
+    assert colour_codes(result.stdout) == []
+
+
+def test_no_color_with_cli_runner() -> None:
+    result = runner.invoke(app, ["questionnaire", "show"], env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    assert colour_codes(result.output) == []
+
+
+# --------------------------------------------------------------------------- width
+
+
+def widest(output: str) -> int:
+    return max(len(line) for line in output.splitlines())
+
+
+def test_width_follows_columns_cli_runner() -> None:
+    widths = {}
+    for columns in (60, 200):
+        result = runner.invoke(app, ["instruments", "list"], env={"COLUMNS": str(columns)})
+        assert result.exit_code == 0, result.output
+        widths[columns] = widest(result.stdout)
+        assert widths[columns] <= columns, (columns, widths[columns])
+    assert widths[60] < widths[200]
+
+
+def test_width_follows_columns_subprocess(answers_file: Path) -> None:
+    for args in (["instruments", "list"], ["assess", "--answers", str(answers_file)]):
+        widths = {}
+        for columns in (60, 200):
+            result = migdev(*args, env=clean_env(COLUMNS=str(columns)))
+            assert result.returncode == 0, result.stderr
+            widths[columns] = widest(result.stdout)
+            assert widths[columns] <= columns, (args, columns, widths[columns])
+        assert widths[60] < widths[200], args
+
+
+# --------------------------------------------------------------------------- lazy imports
+
+NOT_AT_IMPORT = [
+    "questionary",
+    "prompt_toolkit",
+    "rich",
+    "openpyxl",
+    "migdev_cli.render",
+    "migdev_cli.export",
+    "migdev_cli.session",
+    "migdev_cli.prompts",
+]
+
+
+def test_importing_the_cli_module_stays_lean() -> None:
+    code = "import migdev_cli.cli, sys; print('\\n'.join(sorted(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    modules = set(result.stdout.split())
+    assert "migdev_cli.cli" in modules
+    loaded = sorted(m for m in modules if any(m == bad or m.startswith(bad + ".") for bad in NOT_AT_IMPORT))
+    assert loaded == [], f"imported at module level: {loaded}"
+
+
+def test_help_does_not_import_the_prompt_library() -> None:
+    code = "import sys; from migdev_cli.cli import main; sys.argv = ['migdev', '--help']; main()"
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, timeout=60, env=clean_env()
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Usage" in result.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time")}
+    assert "typer" in imported  # the importtime report was read
+    for bad in ("questionary", "prompt_toolkit", "openpyxl", "migdev_cli.export", "migdev_cli.session"):
+        assert bad not in imported, f"`migdev --help` imported {bad}"
