@@ -16,7 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .errors import ExitCode, MigdevError, UsageError
+from .errors import DataError, ExitCode, MigdevError, UsageError
 
 # click's own exceptions (usage errors, exit, abort) keep their meaning; typer may vendor click.
 _CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException") + (
@@ -32,8 +32,9 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except MigdevError as exc:
+            prefix = "" if isinstance(exc, DataError) else "error: "  # problems already start with file:line
             for line in exc.lines():
-                typer.echo(line if ":" in line.split(" ")[0] else f"error: {line}", err=True)
+                typer.echo(prefix + line, err=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
@@ -257,11 +258,9 @@ def _answers_from_file(path: Path, catalog: Any) -> tuple[Any, Any, dict[str, An
     return questionnaire, doc.programme, values
 
 
-def _assess_responses(
-    ctx: typer.Context, path: Path, questionnaire_id: str | None, skip_invalid: bool, as_json: bool, top: int | None
-) -> None:
-    """`assess --responses`: per-respondent rankings and the consolidated ranking of a survey export."""
-    from .responses import assess_responses, print_consolidated
+def _responses(ctx: typer.Context, path: Path, questionnaire_id: str | None, skip_invalid: bool) -> Any:
+    """Rank a survey export; every skipped row and warning goes to stderr."""
+    from .responses import assess_responses
 
     catalog = _catalog(ctx)
     questionnaire = catalog.questionnaire(questionnaire_id)
@@ -272,6 +271,16 @@ def _assess_responses(
         typer.echo(f"Skipped {len(result.skipped)} of {result.rows} rows (--skip-invalid).", err=True)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
+    return result
+
+
+def _assess_responses(
+    ctx: typer.Context, path: Path, questionnaire_id: str | None, skip_invalid: bool, as_json: bool, top: int | None
+) -> None:
+    """`assess --responses`: per-respondent rankings and the consolidated ranking of a survey export."""
+    from .responses import print_consolidated
+
+    result = _responses(ctx, path, questionnaire_id, skip_invalid)
     if as_json:
         _print_json(result.to_dict(top))
         return
@@ -353,16 +362,9 @@ def _export_responses(
 ) -> None:
     """`export --responses`: the consolidated report of a survey export, with the stakeholder breakdown."""
     from .export import write_report
-    from .responses import assess_responses, render_consolidated_markdown
+    from .responses import render_consolidated_markdown
 
-    catalog = _catalog(ctx)
-    result = assess_responses(path, catalog.questionnaire(), catalog.instruments.values(), skip_invalid=skip_invalid)
-    for skipped in result.skipped:
-        typer.echo(skipped.line(), err=True)
-    if result.skipped:
-        typer.echo(f"Skipped {len(result.skipped)} of {result.rows} rows (--skip-invalid).", err=True)
-    for warning in result.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+    result = _responses(ctx, path, None, skip_invalid)
     if fmt == "json":
         text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
     else:
