@@ -6,10 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from migdev_cli.catalog import builtin_data_dir, load_catalog
 from migdev_cli.scoring import Scorer
+from migdev_cli.vocab import DONT_KNOW
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,3 +107,18 @@ def answers_file(tmp_path: Path) -> Path:
     path = tmp_path / "answers.yaml"
     path.write_text(FULL_ANSWERS, encoding="utf-8")
     return path
+
+
+def answers_strategy(questionnaire):
+    """Any valid answers: each question answered with a valid value, or left out."""
+    parts = {}
+    for q in questionnaire.questions:
+        values = [c.value for c in q.choices]
+        if q.type == "multiple":
+            value = st.lists(st.sampled_from(values), min_size=1, unique=True)
+        else:
+            value = st.sampled_from(values)
+        if q.allow_dont_know:
+            value = value | st.just([DONT_KNOW] if q.type == "multiple" else DONT_KNOW)
+        parts[q.id] = st.none() | value
+    return st.fixed_dictionaries(parts).map(lambda d: {k: v for k, v in d.items() if v is not None})

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from conftest import make_data_dir
+from conftest import answers_strategy, make_data_dir
 from migdev_cli.catalog import load_catalog
 from migdev_cli.cli import app
 from migdev_cli.responses import BulkScorer, Respondent, consolidate, read_responses
@@ -358,26 +358,12 @@ def test_hidden_answers_are_warned_about(tmp_path, runner, data):
 # ---------------------------------------------------------------- the fast path is the single assessment
 
 
-def _answers(questionnaire):
-    parts = {}
-    for q in questionnaire.questions:
-        values = [c.value for c in q.choices]
-        if q.type == "multiple":
-            value = st.lists(st.sampled_from(values), min_size=1, unique=True)
-        else:
-            value = st.sampled_from(values)
-        if q.allow_dont_know:
-            value = value | st.just([DONT_KNOW] if q.type == "multiple" else DONT_KNOW)
-        parts[q.id] = st.none() | value
-    return st.fixed_dictionaries(parts).map(lambda d: {k: v for k, v in d.items() if v is not None})
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_bulk_scores_equal_scorer_assess(scorer, questionnaire, data):
     bulk = BulkScorer(scorer)
     for _ in range(3):  # the caches are shared between respondents
-        values = data.draw(_answers(questionnaire))
+        values = data.draw(answers_strategy(questionnaire))
         expected = scorer.assess(values, sensitivity=False)
         got = bulk.score(values)
         assert bulk.ranking(got) == [(r.rank, r.id, r.score) for r in expected.ranking]

@@ -5,24 +5,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import answers_strategy
 from migdev_cli.models import Instrument
 from migdev_cli.scoring import NEUTRAL, Scorer
 from migdev_cli.vocab import DONT_KNOW
-
-
-def answers_strategy(questionnaire):
-    """Any valid answers: each question answered with a valid value, or left out."""
-    parts = {}
-    for q in questionnaire.questions:
-        values = [c.value for c in q.choices]
-        if q.type == "multiple":
-            value = st.lists(st.sampled_from(values), min_size=1, unique=True)
-        else:
-            value = st.sampled_from(values)
-        if q.allow_dont_know:
-            value = value | st.just([DONT_KNOW] if q.type == "multiple" else DONT_KNOW)
-        parts[q.id] = st.none() | value
-    return st.fixed_dictionaries(parts).map(lambda d: {k: v for k, v in d.items() if v is not None})
 
 
 def test_every_instrument_is_ranked_or_excluded(scorer, catalog, answers_file):

@@ -16,6 +16,7 @@ import datetime as _dt
 import json
 import re
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -93,14 +94,7 @@ def _why(item: Ranked) -> str:
 
 
 def _contribution(c: Contribution) -> dict[str, Any]:
-    return {
-        "question": c.question,
-        "text": c.text,
-        "answer": c.answer,
-        "effect": c.effect,
-        "points": c.points,
-        "because": c.because,
-    }
+    return asdict(c)
 
 
 class _References:
