@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No test reads the user's environment or writes to their state directory."""
     monkeypatch.setenv("MIGDEV_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.delenv("MIGDEV_DATA_DIR", raising=False)
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.delenv("FORCE_COLOR", raising=False)

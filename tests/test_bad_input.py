@@ -32,6 +32,12 @@ INSTRUMENT = "remittance-matching-family-business"
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own parse cache, never the user's ~/.cache/migdev."""
+    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(tmp_path / "migdev-cache"))
+
+
 def valid_instrument_text() -> str:
     text = (DATA / "instruments" / f"{INSTRUMENT}.yaml").read_text(encoding="utf-8")
     # Standing alone, the instrument's related ids would dangle: clear them.
@@ -464,6 +470,21 @@ def _(c: Catalog) -> tuple[Path, int | None]:
     return c.instrument, line_no(text, "cost_level:")
 
 
+@case("unicode-line-separator-in-text")
+def _(c: Catalog) -> tuple[Path, int | None]:
+    # Text pasted from a web page: YAML breaks the line at U+2028, an editor does not.
+    replace_in(c.instrument, "Seed 001 notes", "Seed\u2028001 notes")
+    return c.instrument, None
+
+
+def test_line_separator_is_explained(tmp_path: Path) -> None:
+    catalog = make_catalog(tmp_path / "catalog")
+    text = replace_in(catalog.instrument, "Seed 001 notes", "Seed\u2028001 notes")
+    result = runner.invoke(app, ["validate", str(catalog.root)])
+    assert result.exit_code == 1
+    assert f"line {line_no(text, 'Seed')} holds a Unicode line separator (U+2028)" in result.stderr
+
+
 def test_corpus_is_large_enough() -> None:
     assert len(CATALOG_CASES) + len(ANSWERS_CASES) >= 30
 
@@ -714,6 +735,7 @@ def _limits() -> None:  # runs in the child before exec
 
 def _run_limited(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIGDEV_")}
+    env["MIGDEV_CACHE_DIR"] = str(cwd / "migdev-cache")
     return subprocess.run(
         [*_migdev(), *args],
         cwd=cwd,

@@ -3,6 +3,7 @@ raises DataError whose problems name the file and a line inside it; nothing else
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,13 @@ def _check_instrument(text: str) -> None:
     except DataError as exc:
         assert_located(exc, text)
         return
+    # The parse cache validates the same data from JSON: it must give the same instrument.
+    try:
+        encoded = json.dumps(data, allow_nan=False)
+    except (TypeError, ValueError):
+        encoded = None
+    if encoded is not None and json.loads(encoded) == data:
+        assert Instrument.model_validate_json(encoded) == instrument
     catalog = Catalog(
         instruments={instrument.id: instrument},
         questionnaires={CORE.id: CORE},

@@ -28,6 +28,14 @@ answers:
 """
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own parse cache, never the user's ~/.cache/migdev."""
+    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(tmp_path / "migdev-cache"))
+
+
 WIDE = {"COLUMNS": "400", "NO_COLOR": None, "FORCE_COLOR": None, "TERM": "dumb"}
 
 

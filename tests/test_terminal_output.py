@@ -15,6 +15,14 @@ from typer.testing import CliRunner
 from migdev_cli.cli import app
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own parse cache, never the user's ~/.cache/migdev."""
+    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(tmp_path / "migdev-cache"))
+
+
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
 ANSWERS = """\
 questionnaire: core
@@ -39,6 +47,8 @@ def clean_env(**extra: str) -> dict[str, str]:
     """The test process's environment without anything that changes colour, width or the catalog."""
     drop = ("NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "COLUMNS", "LINES", "TTY_COMPATIBLE")
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("MIGDEV_")}
+    if "MIGDEV_CACHE_DIR" in os.environ:  # the test's private cache (see _private_cache)
+        env["MIGDEV_CACHE_DIR"] = os.environ["MIGDEV_CACHE_DIR"]
     env["TERM"] = "xterm-256color"  # a colour terminal type: only the pipe should turn colour off
     env.update(extra)
     return env
@@ -48,7 +58,12 @@ def migdev(*args: str, env: dict[str, str], cwd: Path | None = None) -> subproce
     exe = Path(sys.executable).with_name("migdev")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "migdev_cli"]
     return subprocess.run(
-        [*cmd, *args], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60
+        [*cmd, *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,  # stdout is a pipe
     )
 
 
@@ -165,7 +180,9 @@ def test_help_does_not_import_the_prompt_library() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Usage" in result.stdout
-    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if line.startswith("import time")
+    }
     assert "typer" in imported  # the importtime report was read
     for bad in ("questionary", "prompt_toolkit", "openpyxl", "migdev_cli.export", "migdev_cli.session"):
         assert bad not in imported, f"`migdev --help` imported {bad}"

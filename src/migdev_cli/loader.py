@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import os
 import re
 from pathlib import Path
 from typing import Any, TypeVar
@@ -106,6 +107,7 @@ _DEEP_INDENT = re.compile(rf"^[ \t?:-]{{{MAX_DEPTH}}}", re.MULTILINE)
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")
+_ODD_BREAK = re.compile("[\u0085\u2028\u2029]")
 
 
 @functools.lru_cache(maxsize=4)
@@ -209,16 +211,23 @@ def _expanded_size(data: Any, limit: int) -> tuple[int, int]:
     return walk(data, 0)
 
 
-def read_text(path: Path, display: str | None = None) -> str:
-    """Read a file as UTF-8 text within the size limit, or raise DataError."""
+def read_bytes(path: Path, display: str | None = None) -> bytes:
+    """Read a file within the size limit (never more than the limit into memory), or raise DataError."""
     name = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise DataError([Problem(name, 1, "", f"file is too large ({size:,} bytes; the limit is {MAX_BYTES:,})")])
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            raw = b"" if size > MAX_BYTES else handle.read(MAX_BYTES + 1)
     except OSError as exc:
         raise DataError([Problem(name, None, "", f"cannot read file: {exc.strerror or exc}")]) from None
+    if size > MAX_BYTES or len(raw) > MAX_BYTES:  # (or it grew while being read)
+        size = max(size, len(raw))
+        raise DataError([Problem(name, 1, "", f"file is too large ({size:,} bytes; the limit is {MAX_BYTES:,})")])
+    return raw
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    """UTF-8 bytes as text (a leading byte-order mark dropped), or raise DataError."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -229,6 +238,12 @@ def read_text(path: Path, display: str | None = None) -> str:
     if text.startswith("\ufeff"):
         text = text[1:]
     return text
+
+
+def read_text(path: Path, display: str | None = None) -> str:
+    """Read a file as UTF-8 text within the size limit, or raise DataError."""
+    name = display or str(path)
+    return decode_text(read_bytes(path, name), name)
 
 
 def parse_yaml(text: str, name: str) -> Any:
@@ -273,6 +288,12 @@ def parse_yaml(text: str, name: str) -> Any:
             opened = _mark_line(text, exc.context_mark) if exc.context.startswith("while") else None
             where = f" that starts on line {opened}" if opened and opened != line else ""
             message = f"{message} ({exc.context}{where})"
+        odd = _ODD_BREAK.search(text)
+        if odd:  # pasted text: YAML ends a line there, an editor does not
+            message += (
+                f"; note: line {line_at(text, odd.start())} holds a Unicode line separator "
+                f"(U+{ord(odd.group()):04X}), which YAML reads as a line break"
+            )
         raise DataError([Problem(name, line, "", f"YAML syntax: {message}")]) from None
     except yaml.YAMLError as exc:
         raise DataError([Problem(name, 1, "", f"YAML syntax: {exc}")]) from None

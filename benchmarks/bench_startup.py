@@ -1,0 +1,190 @@
+"""Startup benchmark: medians of wall-clock time for bare imports and migdev commands.
+
+Run it with the interpreter migdev is installed in::
+
+    .venv/bin/python benchmarks/bench_startup.py            # 7 runs each after a warm-up
+    .venv/bin/python benchmarks/bench_startup.py --runs 15
+
+It prints every median and the ratios against the targets of issue 7:
+
+* ``migdev --help``                       <= 2.0x ``python -c "import typer"``
+* ``migdev instruments list``             <= 1.5x the bare import of typer, pydantic, yaml, rich.table
+* ``migdev assess --answers FILE``        <= 1.5x the same bare import
+* listing a 2,000-instrument catalog      <= 4.0x ``migdev instruments list`` (built-in catalog)
+
+The migdev runs use the parse cache (warm after the warm-up run), as a user's second and
+later runs do; two extra rows show the listings with the cache switched off.
+
+It is a measurement, not a test: it never fails on time. Output goes to a pipe, as in scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+MIGDEV = Path(PY).with_name("migdev")
+
+
+def migdev(*args: str) -> list[str]:
+    return [str(MIGDEV), *args] if MIGDEV.exists() else [PY, "-m", "migdev_cli", *args]
+
+
+def environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MIGDEV_")}
+    env.pop("PYTHONPROFILEIMPORTTIME", None)
+    env["COLUMNS"] = "120"
+    return env
+
+
+def median_seconds(cmd: list[str], runs: int, env: dict[str, str]) -> float:
+    """Median wall-clock time of ``runs`` runs after one warm-up run (which fills the OS caches)."""
+    times = []
+    for i in range(runs + 1):
+        started = time.perf_counter()
+        result = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+        elapsed = time.perf_counter() - started
+        if result.returncode != 0:
+            raise SystemExit(f"failed ({result.returncode}): {' '.join(cmd)}\n{result.stderr.decode()[-2000:]}")
+        if i:
+            times.append(elapsed)
+    return statistics.median(times)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def builtin_data_dir() -> Path:
+    from migdev_cli.catalog import builtin_data_dir as found
+
+    return found()
+
+
+def write_answers(path: Path, env: dict[str, str]) -> None:
+    """A complete answers file for the core questionnaire: the first choice of every question."""
+    shown = subprocess.run(migdev("questionnaire", "show", "--json"), env=env, capture_output=True, check=True)
+    questionnaire = json.loads(shown.stdout)
+    lines = [f"questionnaire: {questionnaire['id']}", "answers:"]
+    for section in questionnaire["sections"]:
+        for question in section["questions"]:
+            first = question["choices"][0]["value"]
+            value = f"[{first}]" if question["type"] == "multiple" else json.dumps(first)
+            lines.append(f"  {question['id']}: {value}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def write_synthetic_catalog(root: Path, count: int) -> int:
+    """``count`` instruments copied from the built-in ones with new ids and ``related`` cleared,
+    plus the built-in questionnaires."""
+    source = builtin_data_dir()
+    (root / "instruments").mkdir(parents=True)
+    shutil.copytree(source / "questionnaires", root / "questionnaires")
+    originals = sorted((source / "instruments").glob("*.yaml"))
+    texts = [p.read_text(encoding="utf-8") for p in originals]
+    for n in range(count):
+        text = texts[n % len(texts)]
+        old_id = re.search(r"^id: (\S+)", text, re.MULTILINE)
+        assert old_id is not None
+        new_id = f"{old_id.group(1)}-{n:04d}"
+        text = text.replace(old_id.group(0), f"id: {new_id}", 1)
+        text = re.sub(r"^related:\n(?:  - .*\n)+", "related: []\n", text, flags=re.MULTILINE)
+        text = re.sub(r"^related: \[[^\]]*\]\n", "related: []\n", text, flags=re.MULTILINE)
+        (root / "instruments" / f"{new_id}.yaml").write_text(text, encoding="utf-8")
+    return count
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=7, help="timed runs per command (after one warm-up)")
+    parser.add_argument("--instruments", type=int, default=2000, help="size of the synthetic catalog")
+    parser.add_argument("--json", dest="as_json", action="store_true", help="print the results as JSON too")
+    parser.add_argument("--no-cold", action="store_true", help="skip the runs without the parse cache")
+    opts = parser.parse_args()
+    env = environment()
+
+    with tempfile.TemporaryDirectory(prefix="migdev-bench-") as tmp:
+        work = Path(tmp)
+        answers = work / "answers.yaml"
+        write_answers(answers, env)
+        synth = work / "synthetic"
+        write_synthetic_catalog(synth, opts.instruments)
+        # Cache files (if any) must not leak between runs of different benchmarks' setups.
+        env["MIGDEV_CACHE_DIR"] = str(work / "cache")
+        env["XDG_CACHE_HOME"] = str(work / "xdg-cache")
+
+        commands = {
+            "python -c pass": [PY, "-c", "pass"],
+            "import typer": [PY, "-c", "import typer"],
+            "import typer, pydantic, yaml, rich.table": [
+                PY,
+                "-c",
+                "import typer, pydantic, yaml; from rich.table import Table",
+            ],
+            "migdev --help": migdev("--help"),
+            "migdev instruments list": migdev("instruments", "list"),
+            "migdev assess --answers FILE": migdev("assess", "--answers", str(answers)),
+            f"migdev instruments list ({opts.instruments:,} instruments)": migdev(
+                "--data-dir", str(synth), "--no-builtin", "instruments", "list"
+            ),
+        }
+        # For information (no target): the same listings with the parse cache switched off,
+        # i.e. what the first run after a catalog change costs.
+        cold_env = {**env, "MIGDEV_NO_CACHE": "1"}
+        cold = {
+            "migdev instruments list, no parse cache": migdev("instruments", "list"),
+            f"migdev instruments list ({opts.instruments:,}), no parse cache": migdev(
+                "--data-dir", str(synth), "--no-builtin", "instruments", "list"
+            ),
+        }
+        results: dict[str, float] = {}
+        python = f"{platform.python_implementation()} {platform.python_version()}"
+        machine = f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}"
+        print(f"medians of {opts.runs} runs after a warm-up; {python} on {machine}; {date.today()}")
+        for label, cmd in commands.items():
+            results[label] = median_seconds(cmd, opts.runs, env)
+            print(f"  {label:<52} {results[label] * 1000:8.1f} ms", flush=True)
+        if not opts.no_cold:
+            for label, cmd in cold.items():
+                results[label] = median_seconds(cmd, opts.runs, cold_env)
+                print(f"  {label:<52} {results[label] * 1000:8.1f} ms  (information only)", flush=True)
+
+    typer_only = results["import typer"]
+    four = results["import typer, pydantic, yaml, rich.table"]
+    builtin_list = results["migdev instruments list"]
+    big_list = results[f"migdev instruments list ({opts.instruments:,} instruments)"]
+    targets = [
+        ("migdev --help / import typer", results["migdev --help"] / typer_only, 2.0),
+        ("instruments list / four-library import", builtin_list / four, 1.5),
+        ("assess --answers / four-library import", results["migdev assess --answers FILE"] / four, 1.5),
+        (f"{opts.instruments:,} instruments / built-in list", big_list / builtin_list, 4.0),
+    ]
+    print("\nratios against the targets of issue 7:")
+    for label, ratio, limit in targets:
+        verdict = "PASS" if ratio <= limit else "MISS"
+        print(f"  {label:<52} {ratio:6.2f}x  (target <= {limit:.1f}x)  {verdict}")
+    if opts.as_json:
+        payload = {
+            "medians_ms": {k: round(v * 1000, 1) for k, v in results.items()},
+            "ratios": {label: {"ratio": round(r, 3), "target": t, "pass": r <= t} for label, r, t in targets},
+        }
+        print(json.dumps(payload, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""The parse cache: a faster second load that gives exactly the same catalog, follows every
+change of content, never hides a problem, and survives a broken or unwritable cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from migdev_cli import catalog as catalog_module
+from migdev_cli import loader
+from migdev_cli.catalog import ParseCache, load_catalog
+from migdev_cli.errors import DataError
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(root))
+    monkeypatch.delenv("MIGDEV_NO_CACHE", raising=False)
+    return root
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "data"
+    shutil.copytree(DATA, root)
+    return root
+
+
+def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+    real = loader.parse_yaml
+
+    def spy(text: str, name: str):  # type: ignore[no-untyped-def]
+        parsed.append(name)
+        return real(text, name)
+
+    monkeypatch.setattr(catalog_module, "parse_yaml", spy)
+    return parsed
+
+
+def test_second_load_is_served_from_the_cache(cache: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = count_parses(monkeypatch)
+    first = load_catalog([data_dir])
+    assert len(parsed) == len(first.instruments) + len(first.questionnaires)
+    assert list(cache.glob("parsed-*.json"))
+    parsed.clear()
+    second = load_catalog([data_dir])
+    assert parsed == []
+    assert second.instruments == first.instruments
+    assert second.questionnaires == first.questionnaires
+    assert second.fingerprint() == first.fingerprint()
+    key = ("instruments", "diaspora-bond")
+    assert second.origins[key].data == first.origins[key].data  # parsed on demand
+
+
+def test_a_changed_file_is_parsed_again_even_with_the_same_size_and_mtime(
+    cache: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = data_dir / "instruments" / "diaspora-bond.yaml"
+    load_catalog([data_dir])
+    stat = path.stat()
+    text = path.read_text(encoding="utf-8")
+    changed = text.replace("cost_level: high", "cost_level: low ")  # same length
+    assert len(changed) == len(text) and changed != text
+    path.write_text(changed, encoding="utf-8")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert load_catalog([data_dir]).instruments["diaspora-bond"].cost_level == "low"
+
+
+def test_problems_are_never_cached(cache: Path, data_dir: Path) -> None:
+    path = data_dir / "instruments" / "diaspora-bond.yaml"
+    load_catalog([data_dir])
+    text = path.read_text(encoding="utf-8").replace("cost_level: high", "cost_level: cheap")
+    path.write_text(text, encoding="utf-8")
+    messages = []
+    for _ in range(2):
+        with pytest.raises(DataError) as caught:
+            load_catalog([data_dir])
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]
+    assert re.search(r"diaspora-bond\.yaml:\d+: cost_level: unknown value 'cheap'", messages[0])
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["", "not json", "[]", '{"stamp": 1}', '{"entries": "x"}', None],
+    ids=["empty", "garbage", "list", "wrong-stamp", "wrong-entries", "tampered-entries"],
+)
+def test_a_broken_cache_is_ignored(cache: Path, data_dir: Path, content: str | None) -> None:
+    expected = load_catalog([data_dir])
+    (cache_file,) = cache.glob("parsed-*.json")
+    if content is None:  # keep the stamp, break every entry: invalid data, wrong shapes
+        stored = json.loads(cache_file.read_text(encoding="utf-8"))
+        for i, key in enumerate(stored["entries"]):
+            digest = stored["entries"][key][0]
+            stored["entries"][key] = [digest, ['{"id": 5}', "[", "null", 7][i % 4]] if i % 5 else "x"
+        content = json.dumps(stored)
+    cache_file.write_text(content, encoding="utf-8")
+    again = load_catalog([data_dir])
+    assert again.instruments == expected.instruments
+    assert again.questionnaires == expected.questionnaires
+
+
+def test_an_unwritable_cache_does_not_matter(tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(blocker / "cache"))
+    assert len(load_catalog([data_dir]).instruments) >= 30
+
+
+@pytest.mark.parametrize("env", [{"MIGDEV_NO_CACHE": "1"}, {"MIGDEV_CACHE_DIR": ""}])
+def test_the_cache_can_be_switched_off(
+    env: dict[str, str], tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("MIGDEV_CACHE_DIR", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    load_catalog([data_dir])
+    assert not (tmp_path / "xdg").exists() and not (tmp_path / "home").exists()
+
+
+def test_only_exact_json_round_trips_are_kept(tmp_path: Path) -> None:
+    cache = ParseCache(tmp_path, tmp_path)
+    for odd in ({True: "x"}, {1: "x"}, {"a": float("nan")}, {"a": (1, 2)}, {"a": {None: 1}}):
+        cache.put("odd", "d", odd)
+        assert cache.get("odd", "d") is None
+    cache.put("ok", "d", {"a": [1, "b", None, True, 1.5]})
+    assert cache.get("ok", "d") is not None
+    assert cache.get("ok", "other digest") is None
+
+
+def test_the_cache_keeps_a_bounded_number_of_directories(cache: Path, tmp_path: Path) -> None:
+    for i in range(40):
+        root = tmp_path / f"d{i}"
+        (root / "questionnaires").mkdir(parents=True)
+        shutil.copy(DATA / "questionnaires" / "core.yaml", root / "questionnaires" / "core.yaml")
+        load_catalog([root])
+    assert len(list(cache.glob("parsed-*.json"))) <= 32
