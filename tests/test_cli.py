@@ -38,9 +38,7 @@ def test_list_json_with_combined_filters(runner, catalog):
 def test_list_filters_by_target_actor_and_search(runner, catalog):
     by_target = json.loads(runner.invoke(app, ["instruments", "list", "--target", "women", "--json"]).stdout)
     assert {i["id"] for i in by_target} == {i.id for i in catalog.instruments.values() if "women" in i.target_groups}
-    by_actor = json.loads(
-        runner.invoke(app, ["instruments", "list", "--actor", "local_authorities", "--json"]).stdout
-    )
+    by_actor = json.loads(runner.invoke(app, ["instruments", "list", "--actor", "local_authorities", "--json"]).stdout)
     assert by_actor and all(
         "local_authorities" in catalog.instruments[i["id"]].attribute_values("actor") for i in by_actor
     )

@@ -20,7 +20,11 @@ def spawn(state: Path, *args: str):
     env = dict(os.environ, MIGDEV_STATE_DIR=str(state), COLUMNS="200", TERM="xterm")
     env.pop("MIGDEV_DATA_DIR", None)
     return pexpect.spawn(
-        sys.executable, ["-m", "migdev_cli", "assess", *args], env=env, encoding="utf-8", timeout=30,
+        sys.executable,
+        ["-m", "migdev_cli", "assess", *args],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
         dimensions=(50, 200),
     )
 

@@ -117,9 +117,7 @@ def test_sensitivity_reports_changes_that_alter_the_top_three(scorer):
 def test_any_valid_answers_give_a_valid_deterministic_ranking(data, scorer, questionnaire, catalog):
     values = data.draw(answers_strategy(questionnaire))
     first = scorer.assess(values, sensitivity=False)
-    second = Scorer(questionnaire, list(reversed(list(catalog.instruments.values())))).assess(
-        values, sensitivity=False
-    )
+    second = Scorer(questionnaire, list(reversed(list(catalog.instruments.values())))).assess(values, sensitivity=False)
     assert first.to_dict() == second.to_dict()
     assert all(0 <= r.score <= 100 and 0 <= r.coverage <= 1 for r in first.ranking)
     ids = [r.id for r in first.ranking] + [e.id for e in first.excluded]

@@ -258,9 +258,7 @@ class Scorer:
             pre.text for pre in inst.preconditions if pre.check is not None and evaluate(pre.check, answers) is None
         ]
 
-    def _score(
-        self, inst: Instrument, visible: list[Question], answers: Mapping[str, Value], score: float
-    ) -> Ranked:
+    def _score(self, inst: Instrument, visible: list[Question], answers: Mapping[str, Value], score: float) -> Ranked:
         """The score with its explanation: which answers raised or lowered it, and by how much."""
         total_weight = sum(q.weight for q in visible) or 1
         contributions: list[Contribution] = []

@@ -40,9 +40,7 @@ def _load(path: Path, questionnaire: Questionnaire) -> tuple[Programme, dict[str
     try:
         doc, values = load_answers(path, {questionnaire.id: questionnaire})
     except DataError as exc:
-        raise MigdevError(
-            f"the saved assessment {path} cannot be read ({exc.lines()[0]}); fix or delete it"
-        ) from None
+        raise MigdevError(f"the saved assessment {path} cannot be read ({exc.lines()[0]}); fix or delete it") from None
     return doc.programme, values
 
 
