@@ -149,7 +149,8 @@ def instruments_list(
         return
     from .render import console, instruments_table
 
-    console().print(instruments_table(found))
+    out = console()
+    out.print(instruments_table(found, out.width), no_wrap=True, overflow="ellipsis", crop=True)
 
 
 @instruments_app.command("show")

@@ -22,10 +22,14 @@ from .scoring import Assessment, area_label, describe_check
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
+def visible(value: Any) -> str:
+    """Data text with control characters shown as escapes (``\\x1b``), so none reaches the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+
+
 def plain(value: Any, style: str = "") -> Text:
     """Data text as a rich Text: no markup interpretation, control characters made visible."""
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
-    return Text(text, style=style)
+    return Text(visible(value), style=style)
 
 
 def console(stderr: bool = False) -> Console:
@@ -33,22 +37,31 @@ def console(stderr: bool = False) -> Console:
     return Console(file=sys.stderr if stderr else sys.stdout, highlight=False, soft_wrap=False)
 
 
-def instruments_table(instruments: list[Instrument]) -> Table:
-    table = Table(title=f"{len(instruments)} instruments", title_justify="left", expand=False)
-    table.add_column("ID", no_wrap=True)
-    table.add_column("Name")
-    table.add_column("Area")
-    table.add_column("Cost")
-    table.add_column("Time")
-    for inst in instruments:
-        table.add_row(
-            plain(inst.id),
-            plain(inst.name),
-            plain(area_label(inst.area)),
-            plain(inst.cost_level),
-            plain(inst.time_to_results),
-        )
-    return table
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def instruments_table(instruments: list[Instrument], width: int = 120) -> Text:
+    """The catalog as aligned columns within ``width``; long names are cut with an ellipsis.
+
+    Built as one Text rather than a rich Table: a Table measures every cell, which takes
+    most of the time for catalogs with thousands of instruments.
+    """
+    rows = [
+        (visible(i.id), visible(i.name), area_label(i.area), i.cost_level, i.time_to_results)
+        for i in instruments
+    ]
+    header = ("ID", "Name", "Area", "Cost", "Time")
+    widths = [max([len(header[c]), *(len(r[c]) for r in rows)]) for c in range(5)]
+    fixed = widths[0] + widths[2] + widths[3] + widths[4] + 4 * 2
+    widths[1] = max(12, min(widths[1], width - fixed))
+    lines = [f"{len(instruments)} instruments"]
+    for row in [header, *rows]:
+        lines.append("  ".join(_fit(cell, w).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    text = Text("\n".join(lines))
+    header_end = len(lines[0]) + 1 + len(lines[1])
+    text.stylize("bold", len(lines[0]) + 1, header_end)
+    return text
 
 
 def _labels(values: list[str], vocabulary: dict[str, str]) -> Text:
