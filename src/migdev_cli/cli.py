@@ -107,7 +107,9 @@ def _catalog(ctx: typer.Context) -> Any:
 
 
 def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    from .escaping import json_safe
+
+    typer.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 def _check_choice(option: str, value: str | None, allowed: dict[str, str]) -> None:

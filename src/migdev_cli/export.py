@@ -23,6 +23,7 @@ from typing import Any
 from . import __version__, fileio, vocab
 from .catalog import Catalog
 from .conditions import describe, questions_in
+from .escaping import visible
 from .models import Instrument, Precondition, Programme, Questionnaire
 from .scoring import NEUTRAL, TOP, Assessment, Contribution, Ranked
 
@@ -34,7 +35,6 @@ LEVELS = {"output": "Output", "outcome": "Outcome", "impact": "Impact"}
 
 # --------------------------------------------------------------------------- escaping
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _SPACE = re.compile(r"\s+")
 # Characters that are markup somewhere in CommonMark, GFM or pandoc's Markdown, escaped
 # wherever they occur. Any ASCII punctuation may be backslash-escaped in CommonMark.
@@ -53,7 +53,7 @@ def md_inline(value: Any) -> str:
     references are disarmed, and a leading list, quote or heading marker is escaped. The
     result is safe in a paragraph, a list item, a heading and a GFM table cell.
     """
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    text = visible(value, keep="\t\n\r")
     text = _SPACE.sub(" ", text).strip()
     text = _SPECIAL.sub(r"\\\1", text)
     text = _ENTITY.sub(r"\\&", text)

@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import DataError, Problem
+from .escaping import visible
 from .suggest import did_you_mean
 
 MAX_BYTES = 2_000_000  # one catalog or answers file
@@ -408,13 +409,10 @@ def line_of(text: str, path: list[Any]) -> int | None:
     return line
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
 def printable(value: Any, limit: int = 80) -> str:
     """Text from a data file made safe for an error message: control characters (an escape
     sequence in a key would reach the terminal) shown as \\xNN, and shortened."""
-    text = _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+    text = visible(value, keep="")
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

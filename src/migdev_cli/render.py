@@ -6,7 +6,6 @@ and control characters are shown literally, never interpreted.
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any
 
@@ -16,15 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from . import vocab
+from .escaping import visible
 from .models import Instrument, Questionnaire
 from .scoring import Assessment, area_label, describe_check
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def visible(value: Any) -> str:
-    """Data text with control characters shown as escapes (``\\x1b``), so none reaches the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
 
 
 def plain(value: Any, style: str = "") -> Text:
@@ -47,10 +40,7 @@ def instruments_table(instruments: list[Instrument], width: int = 120) -> Text:
     Built as one Text rather than a rich Table: a Table measures every cell, which takes
     most of the time for catalogs with thousands of instruments.
     """
-    rows = [
-        (visible(i.id), visible(i.name), area_label(i.area), i.cost_level, i.time_to_results)
-        for i in instruments
-    ]
+    rows = [(visible(i.id), visible(i.name), area_label(i.area), i.cost_level, i.time_to_results) for i in instruments]
     header = ("ID", "Name", "Area", "Cost", "Time")
     widths = [max([len(header[c]), *(len(r[c]) for r in rows)]) for c in range(5)]
     fixed = widths[0] + widths[2] + widths[3] + widths[4] + 4 * 2
