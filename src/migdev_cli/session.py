@@ -15,6 +15,7 @@ from typing import Any
 
 from .answers import Value, dump_answers, is_visible, load_answers, resolve
 from .errors import DataError, Interrupted, MigdevError, NoTerminal
+from .escaping import visible
 from .fileio import write_atomic
 from .models import Programme, Question, Questionnaire
 from .vocab import DONT_KNOW, DONT_KNOW_LABEL
@@ -66,12 +67,12 @@ class Prompter:
     def header(self, text: str) -> None:
         from rich.text import Text
 
-        self.out.print(Text(text, style="bold cyan"))
+        self.out.print(Text(visible(text), style="bold cyan"))
 
     def note(self, text: str) -> None:
         from rich.text import Text
 
-        self.out.print(Text(text, style="dim"))
+        self.out.print(Text(visible(text), style="dim"))
 
     def text(self, message: str, default: str = "") -> str:
         return str(self.q.text(message, default=default).unsafe_ask() or "").strip()
@@ -81,7 +82,10 @@ class Prompter:
 
     def ask(self, question: Question, current: Value | None) -> Value | None:
         Choice = self.q.Choice
-        options = [Choice(title=c.label, value=c.value, description=c.help) for c in question.choices]
+        options = [
+            Choice(title=visible(c.label, keep=""), value=c.value, description=c.help and visible(c.help, keep=""))
+            for c in question.choices
+        ]
         if question.allow_dont_know:
             options.append(Choice(title=DONT_KNOW_LABEL, value=DONT_KNOW))
         if question.type == "multiple":
@@ -98,7 +102,7 @@ class Prompter:
                 return True
 
             picked = self.q.checkbox(
-                question.text,
+                visible(question.text, keep=""),
                 choices=options,
                 validate=check,
                 instruction="(Space to tick, Enter to confirm)",
@@ -106,12 +110,14 @@ class Prompter:
             return [o.value for o in options if o.value in picked] or None
         default = current if isinstance(current, str) and current in question.values else None
         return self.q.select(
-            question.text, choices=options, default=default, instruction="(arrow keys, Enter)"
+            visible(question.text, keep=""), choices=options, default=default, instruction="(arrow keys, Enter)"
         ).unsafe_ask()
 
     def pick(self, message: str, options: list[tuple[str, str]]) -> str:
         Choice = self.q.Choice
-        return self.q.select(message, choices=[Choice(title=t, value=v) for t, v in options]).unsafe_ask()
+        return self.q.select(
+            message, choices=[Choice(title=visible(t, keep=""), value=v) for t, v in options]
+        ).unsafe_ask()
 
 
 def _ask_all(
