@@ -13,8 +13,9 @@ import pytest
 
 from migdev_cli import catalog as catalog_module
 from migdev_cli import loader
-from migdev_cli.catalog import ParseCache, load_catalog
+from migdev_cli.catalog import load_catalog
 from migdev_cli.errors import DataError
+from migdev_cli.parse_cache import ParseCache
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

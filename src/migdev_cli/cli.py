@@ -237,11 +237,8 @@ def questionnaire_xlsform(
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT.xlsx if it exists.")] = False,
 ) -> None:
     """Write the questionnaire as an XLSForm for KoBoToolbox or ODK (field surveys)."""
-    from .errors import OutputExists
     from .xlsform import questionnaire_to_xlsform
 
-    if output.exists() and not force:
-        raise OutputExists(f"{output} already exists; use --force to overwrite it")
     questionnaire = _catalog(ctx).questionnaire(questionnaire_id)
     questionnaire_to_xlsform(questionnaire, output, force=force)
     typer.echo(f"XLSForm written to {output}; import the exports with `migdev assess --responses FILE`", err=True)
