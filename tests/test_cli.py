@@ -197,3 +197,51 @@ def test_exclusive_choice_cannot_be_combined(runner, tmp_path: Path):
     result = runner.invoke(app, ["assess", "--answers", str(bad)])
     assert result.exit_code == 1
     assert f"{bad}:3: answers.destination_partners: 'None yet' cannot be combined with other choices" in result.stderr
+
+
+def test_write_failures_are_one_line_errors(runner, answers_file, tmp_path: Path):
+    target = tmp_path / "a-directory"
+    target.mkdir()
+    result = runner.invoke(app, ["export", "--answers", str(answers_file), "--output", str(target), "--force"])
+    assert result.exit_code == 1
+    assert "cannot write" in result.stderr and "internal error" not in result.stderr
+
+
+def test_export_usage_is_checked_before_the_output_file(runner, tmp_path: Path):
+    existing = tmp_path / "report.md"
+    existing.write_text("old")
+    result = runner.invoke(app, ["export", "--output", str(existing)])
+    assert result.exit_code == 2 and existing.read_text() == "old"
+
+
+def test_questionnaire_option_must_match_the_answers_file(runner, answers_file):
+    result = runner.invoke(app, ["assess", "--answers", str(answers_file), "-q", "other"])
+    assert result.exit_code == 2 and "does not match" in result.stderr
+
+
+def test_save_answers_target_is_checked_before_any_question(runner, tmp_path: Path):
+    existing = tmp_path / "answers.yaml"
+    existing.write_text("keep")
+    # without a terminal the interview would fail; the existing file is refused first
+    result = runner.invoke(app, ["assess", "--save-answers", str(existing)])
+    assert result.exit_code == 1 and "--force" in result.stderr and existing.read_text() == "keep"
+
+
+def test_question_text_with_a_newline_keeps_the_answers_file_valid(questionnaire):
+    from migdev_cli.answers import dump_answers
+    from migdev_cli.models import Programme
+
+    odd = questionnaire.model_copy(
+        update={
+            "sections": [
+                s.model_copy(
+                    update={
+                        "questions": [q.model_copy(update={"text": q.text + "\nsecond: line"}) for q in s.questions]
+                    }
+                )
+                for s in questionnaire.sections
+            ]
+        }
+    )
+    text = dump_answers(odd, Programme(), {"budget": "under_100k", "stage": ["return"]})
+    assert yaml.safe_load(text)["answers"] == {"budget": "under_100k", "stage": ["return"]}

@@ -47,3 +47,20 @@ def test_control_characters_in_a_file_name_are_escaped(runner, tmp_path: Path):
     result = runner.invoke(app, ["assess", "--answers", str(bad)])
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and "ans\\x1b[2Jwers.yaml:3:" in result.stderr
+
+
+def test_report_json_escapes_bidi_and_c1(runner, tmp_path: Path):
+    answers = tmp_path / "a.yaml"
+    answers.write_text(f'questionnaire: core\nprogramme: {{name: "P{RLO}x\\x85y"}}\nanswers: {{budget: under_100k}}\n')
+    result = runner.invoke(app, ["export", "--answers", str(answers), "--output", "-", "--format", "json"])
+    assert result.exit_code == 0
+    assert RLO not in result.stdout and "\x85" not in result.stdout
+    assert json.loads(result.stdout)["programme"]["name"] == f"P{RLO}x\x85y"
+
+
+def test_csv_header_with_control_characters_is_escaped_in_errors(runner, tmp_path: Path):
+    csv = tmp_path / "responses.csv"
+    csv.write_text(f"budget,evil\x1b]0;title\x07{RLO}\nunder_100k,1\n", encoding="utf-8")
+    result = runner.invoke(app, ["assess", "--responses", str(csv)])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and RLO not in result.stderr and "\\x1b" in result.stderr

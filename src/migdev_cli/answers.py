@@ -157,7 +157,7 @@ def dump_answers(questionnaire: Questionnaire, programme: Programme, answers: di
     lines.append("answers:" if answers else "answers: {}")
     for question in questionnaire.questions:
         if question.id in answers:
-            lines.append(f"  # {question.text}")
+            lines.append(f"  # {' '.join(question.text.split())}")
             entry = yaml.safe_dump({question.id: answers[question.id]}, sort_keys=False, allow_unicode=True)
             lines.extend("  " + line for line in entry.rstrip().splitlines())
     return "\n".join(lines) + "\n"

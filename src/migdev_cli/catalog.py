@@ -22,8 +22,6 @@ from .models import AllOf, AnyOf, Condition, Instrument, Leaf, Not, Questionnair
 from .parse_cache import ParseCache, cache_dir
 from .suggest import did_you_mean
 
-ENV_DATA_DIR = "MIGDEV_DATA_DIR"
-
 
 def builtin_data_dir() -> Path:
     """The shipped catalog: inside the wheel, or the repository's data/ in a source checkout."""
@@ -96,14 +94,11 @@ class Catalog:
 
 def data_dirs(data_dir: Path | None, only: bool) -> list[Path]:
     """The directories to load, built-in first. ``only`` drops the built-in catalog."""
-    chosen = data_dir
-    if chosen is None and os.environ.get(ENV_DATA_DIR):
-        chosen = Path(os.environ[ENV_DATA_DIR])
-    if chosen is None:
+    if data_dir is None:
         return [builtin_data_dir()]
-    if not chosen.is_dir():
-        raise DataError([Problem(str(chosen), None, "", "data directory not found")])
-    return [chosen] if only else [builtin_data_dir(), chosen]
+    if not data_dir.is_dir():
+        raise DataError([Problem(str(data_dir), None, "", "data directory not found")])
+    return [data_dir] if only else [builtin_data_dir(), data_dir]
 
 
 def _files(directory: Path, kind: str) -> list[Path]:

@@ -94,8 +94,6 @@ def _main(
 
 
 def _root_obj(ctx: typer.Context) -> dict[str, Any]:
-    while ctx.parent is not None and ctx.obj is None:
-        ctx = ctx.parent
     return ctx.find_root().obj or {}
 
 
@@ -327,9 +325,15 @@ def assess(
 
     if answers is not None and resume:
         raise UsageError("--answers and --resume cannot be combined")
+    if save_answers is not None and save_answers.exists() and not force:
+        from .errors import OutputExists
+
+        raise OutputExists(f"{save_answers} already exists; use --force to overwrite it")
     catalog = _catalog(ctx)
     if answers is not None:
         questionnaire, programme, values = _answers_from_file(answers, catalog)
+        if questionnaire_id is not None and questionnaire_id != questionnaire.id:
+            raise UsageError(f"--questionnaire {questionnaire_id} does not match the answers file's {questionnaire.id}")
     else:
         from .session import run_interactive
 
@@ -366,7 +370,9 @@ def _export_responses(
 
     result = _responses(ctx, path, None, skip_invalid)
     if fmt == "json":
-        text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        from .export import render_json
+
+        text = render_json(result.to_dict())
     else:
         text = render_consolidated_markdown(result, top=None, group_top=top)
     write_report(target, text, force)
@@ -400,11 +406,11 @@ def export_report(
     from .scoring import Scorer
 
     _check_choice("--format", fmt, {"markdown": "Markdown", "json": "JSON"})
+    if (answers is None) == (responses is None):
+        raise UsageError("give either --answers FILE or --responses FILE")
     target = None if str(output) == "-" else output
     if target is not None and target.exists() and not force:
         raise OutputExists(f"{target} already exists; use --force to overwrite it")
-    if (answers is None) == (responses is None):
-        raise UsageError("give either --answers FILE or --responses FILE")
     if responses is not None:
         _export_responses(ctx, responses, target, fmt, force, top, skip_invalid)
         return

@@ -24,12 +24,18 @@ class Problem:
     message: str
     severity: Literal["error", "warning"] = "error"
 
-    def __str__(self) -> str:
+    def where(self) -> str:
+        """``file:line`` (or the file alone)."""
         from .escaping import visible
 
         name = visible(self.file, keep="")
-        where = f"{name}:{self.line}" if self.line else name
-        field = f" {self.field}:" if self.field else ""
+        return f"{name}:{self.line}" if self.line else name
+
+    def __str__(self) -> str:
+        from .escaping import visible
+
+        where = self.where()
+        field = f" {visible(self.field, keep='')}:" if self.field else ""
         prefix = "warning: " if self.severity == "warning" else ""
         return f"{where}:{field} {prefix}{self.message}"
 

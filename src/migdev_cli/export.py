@@ -23,7 +23,7 @@ from typing import Any
 from . import __version__, fileio, vocab
 from .catalog import Catalog
 from .conditions import describe, questions_in
-from .escaping import visible
+from .escaping import json_safe, visible
 from .models import Instrument, Precondition, Programme, Questionnaire
 from .scoring import NEUTRAL, TOP, Assessment, Contribution, Ranked
 
@@ -524,7 +524,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 
 def render_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(report, indent=2, ensure_ascii=False)) + "\n"
 
 
 def render(report: dict[str, Any], fmt: str) -> str:

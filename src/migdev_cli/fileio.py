@@ -20,7 +20,10 @@ def write_atomic(path: Path, text: str | bytes, *, force: bool = False) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
         raise MigdevError(f"{path}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise MigdevError(f"{path}: cannot write: {exc.strerror or exc}") from None
     try:
         data = text.encode("utf-8") if isinstance(text, str) else text
         with os.fdopen(fd, "wb") as handle:
@@ -30,6 +33,9 @@ def write_atomic(path: Path, text: str | bytes, *, force: bool = False) -> None:
         if not force and path.exists():
             raise OutputExists(f"{path} already exists; use --force to overwrite it")
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise MigdevError(f"{path}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

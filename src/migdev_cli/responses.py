@@ -61,6 +61,7 @@ from typing import Any
 from .answers import Value, normalise, resolve
 from .conditions import evaluate, questions_in
 from .errors import DataError, MigdevError, Problem
+from .escaping import visible
 from .models import Condition, Question, Questionnaire
 from .scoring import TOP, Scorer, score_from_total
 from .suggest import did_you_mean
@@ -112,11 +113,9 @@ _FALSE = frozenset({"0", "false", "no"})
 class RowProblem(Problem):
     """A problem in one row of a responses file, printed as ``FILE:row N: COLUMN: message``."""
 
-    def __str__(self) -> str:
-        where = f"{self.file}:row {self.line}" if self.line else self.file
-        column = f" {self.field}:" if self.field else ""
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}:{column} {prefix}{self.message}"
+    def where(self) -> str:
+        name = visible(self.file, keep="")
+        return f"{name}:row {self.line}" if self.line else name
 
 
 # --------------------------------------------------------------------------- reading files
@@ -270,8 +269,10 @@ class Skipped:
 
     def line(self) -> str:
         first = self.problems[0]
-        details = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in self.problems)
-        return f"{first.file}:row {self.row}: skipped: {details}"
+        details = "; ".join(
+            f"{visible(p.field, keep='')}: {p.message}" if p.field else p.message for p in self.problems
+        )
+        return f"{visible(first.file, keep='')}:row {self.row}: skipped: {details}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
