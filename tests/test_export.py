@@ -21,7 +21,8 @@ from migdev_cli import __version__
 from migdev_cli.answers import load_answers
 from migdev_cli.catalog import builtin_data_dir, load_catalog
 from migdev_cli.cli import app
-from migdev_cli.export import build_report, export_interactively, md_inline, render_json, render_markdown
+from migdev_cli.export import build_report, md_inline, render_json, render_markdown
+from migdev_cli.session import export_interactively
 
 # Several "don't know" answers on questions that preconditions check, an optional question
 # left out (unanswered) and an answer to a question that is not asked (ignored).
@@ -694,3 +695,13 @@ def test_report_without_programme_sensitivity_or_answers_file(catalog, questionn
     assert high and high <= {e["id"] for e in report["excluded"]}
     [excluded] = tables(blocks_under(tokens, "h2", "Excluded instruments"))
     assert len(excluded) - 1 == len(result.excluded)
+
+
+def test_interactive_export_to_a_directory_asks_for_a_file_name(
+    catalog, questionnaire, assessed, answers_path, tmp_path, monkeypatch
+):
+    target = tmp_path / "reports"
+    target.mkdir()
+    # a directory is not a file name: the prompt comes back with DIR/migdev-report.md, accepted by Enter
+    _interactive(f"{CLEAR}{target}\r\r", catalog, questionnaire, assessed, answers_path, tmp_path, monkeypatch)
+    assert (target / "migdev-report.md").read_text(encoding="utf-8").startswith("# Recommended instruments")

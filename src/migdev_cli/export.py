@@ -6,7 +6,7 @@ strings and numbers), so the Markdown and the JSON carry the same content.
 or answer text goes through :func:`md_inline`, so no text can break a table, start a
 list, open emphasis or a code span, or inject HTML. :func:`render_json` dumps it as is.
 
-Nothing here prints or parses options; only :func:`export_interactively` asks questions
+Nothing here prints, asks or parses options (the interactive offer lives in ``session``)
 (for the interactive ``migdev assess``).
 """
 
@@ -550,46 +550,3 @@ def write_report(path: Path | None, text: str, force: bool) -> None:
         sys.stdout.flush()
         return
     fileio.write_atomic(path, text, force=force)
-
-
-def export_interactively(
-    result: Assessment,
-    catalog: Catalog,
-    questionnaire: Questionnaire,
-    programme: Programme | None,
-    answers_file: str | None,
-) -> None:
-    """Ask where to write the report (``.json`` gives JSON), confirm an overwrite, write it.
-
-    An empty answer skips the report; Ctrl-C raises KeyboardInterrupt for the caller. Declining
-    an overwrite asks for another path.
-    """
-    import questionary
-
-    from .errors import MigdevError
-
-    report = build_report(result, catalog, questionnaire, programme, answers_file)
-    default = DEFAULT_OUTPUT
-    while True:
-        answer = questionary.text("Write the report to (.json for JSON; empty to skip):", default=default).unsafe_ask()
-        if not answer or not answer.strip():
-            return
-        path = Path(answer.strip()).expanduser()
-        force = False
-        if path.exists():
-            if path.is_dir():
-                print(f"{path} is a directory; give a file name.", file=sys.stderr)
-                default = str(path / DEFAULT_OUTPUT)
-                continue
-            force = bool(questionary.confirm(f"{path} already exists. Overwrite it?", default=False).unsafe_ask())
-            if not force:
-                default = str(path)
-                continue
-        try:
-            write_report(path, render(report, format_for(path)), force=force)
-        except MigdevError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            default = str(path)
-            continue
-        print(f"Report written to {path}", file=sys.stderr)
-        return

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -236,19 +237,70 @@ def offer_save(
     answers_file: str | None = str(saved_to) if saved_to else None
     try:
         if saved_to is None and prompter.confirm("Save your answers to a file?", True):
-            while True:
-                target = Path(prompter.text("File name:", "migdev-answers.yaml"))
-                if target.exists() and not prompter.confirm(f"{target} exists. Overwrite it?", False):
-                    continue
-                write_atomic(target, dump_answers(questionnaire, programme, values), force=True)
-                prompter.note(f"Saved. Replay with: migdev assess --answers {target}")
-                answers_file = str(target)
-                break
-        try:
-            from .export import export_interactively
-        except ImportError:
-            return
+            text = dump_answers(questionnaire, programme, values)
+            saved = write_to_chosen_path(
+                prompter,
+                "Save the answers to (empty to skip):",
+                "migdev-answers.yaml",
+                lambda path, force: write_atomic(path, text, force=force),
+            )
+            if saved is not None:
+                prompter.note(f"Saved. Replay with: migdev assess --answers {saved}")
+                answers_file = str(saved)
         if prompter.confirm("Export the recommendations as a Markdown report?", True):
-            export_interactively(result, catalog, questionnaire, programme, answers_file)
+            export_interactively(result, catalog, questionnaire, programme, answers_file, prompter)
     except KeyboardInterrupt:
         raise Interrupted("Interrupted; your answers are kept in " + str(state_dir())) from None
+
+
+def write_to_chosen_path(
+    prompter: Prompter, message: str, default: str, write: Callable[[Path, bool], None]
+) -> Path | None:
+    """Ask for a file name until ``write(path, force)`` succeeds; an empty answer skips.
+
+    A directory asks again; an existing file is overwritten only after a confirmation; a
+    write that fails is reported and asks again.
+    """
+    while True:
+        answer = prompter.text(message, default)
+        if not answer:
+            return None
+        path = Path(answer).expanduser()
+        if path.is_dir():
+            prompter.note(f"{path} is a directory; give a file name.")
+            default = str(path / Path(default).name)
+            continue
+        force = path.exists() and prompter.confirm(f"{path} already exists. Overwrite it?", False)
+        if path.exists() and not force:
+            default = str(path)
+            continue
+        try:
+            write(path, force)
+        except MigdevError as exc:
+            prompter.note(f"error: {exc}")
+            default = str(path)
+            continue
+        return path
+
+
+def export_interactively(
+    result: Any,
+    catalog: Any,
+    questionnaire: Questionnaire,
+    programme: Programme | None,
+    answers_file: str | None,
+    prompter: Prompter | None = None,
+) -> None:
+    """Ask where to write the report (``.json`` gives JSON) and write it; an empty answer skips."""
+    from .export import DEFAULT_OUTPUT, build_report, format_for, render, write_report
+
+    prompter = prompter or Prompter()
+    report = build_report(result, catalog, questionnaire, programme, answers_file)
+    path = write_to_chosen_path(
+        prompter,
+        "Write the report to (.json for JSON; empty to skip):",
+        DEFAULT_OUTPUT,
+        lambda target, force: write_report(target, render(report, format_for(target)), force),
+    )
+    if path is not None:
+        prompter.note(f"Report written to {path}")
