@@ -13,6 +13,7 @@ An answers file is YAML::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,11 @@ def normalise(question: Question, raw: Any) -> Value:
     return one(raw)
 
 
+def asked(questionnaire: Questionnaire, answers: Mapping[str, Value], unanswered: list[str]) -> list[Question]:
+    """The questions whose condition holds, in order, answered or not."""
+    return [q for q in questionnaire.questions if q.id in answers or q.id in unanswered]
+
+
 def is_visible(question: Question, answers: dict[str, Value]) -> bool:
     return question.when is None or evaluate(question.when, answers) is True
 
@@ -73,7 +79,7 @@ class Resolved:
     unanswered: list[str] = field(default_factory=list)  # visible, but no answer
 
     def visible(self, questionnaire: Questionnaire) -> list[Question]:
-        return [q for q in questionnaire.questions if q.id in self.answers or q.id in self.unanswered]
+        return asked(questionnaire, self.answers, self.unanswered)
 
 
 def resolve(questionnaire: Questionnaire, raw: dict[str, Value]) -> Resolved:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, fileio, vocab
+from .answers import asked
 from .catalog import Catalog
 from .conditions import describe, questions_in
 from .escaping import json_safe, visible
@@ -218,7 +219,7 @@ def _context(questionnaire: Questionnaire, result: Assessment) -> dict[str, Any]
 
 
 def _method(questionnaire: Questionnaire, result: Assessment, names: dict[str, str]) -> dict[str, Any]:
-    visible = [q for q in questionnaire.questions if q.id in result.answers or q.id in result.unanswered]
+    visible = asked(questionnaire, result.answers, result.unanswered)
     total_weight = sum(q.weight for q in visible)
     paragraphs = [
         "Screening: an instrument is excluded when an answer contradicts one of its preconditions, or when an "

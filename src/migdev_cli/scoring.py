@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .answers import Resolved, Value, resolve
+from .answers import Value, resolve
 from .conditions import describe, evaluate, questions_in
 from .models import Instrument, Question, Questionnaire, Rule
 from .vocab import AREAS, DONT_KNOW
@@ -181,9 +181,6 @@ class Scorer:
     def answer_label(self, question: Question, value: Value) -> str:
         return ", ".join(question.label_of(v) for v in _selected(value))
 
-    def _visible(self, resolved: Resolved) -> list[Question]:
-        return [q for q in self.questionnaire.questions if q.id in resolved.answers or q.id in resolved.unanswered]
-
     def _excluded_ids(self, answers: Mapping[str, Value]) -> set[str]:
         """Ids screened out by an answer's exclude rule or by a precondition check that is false."""
         out: set[str] = set()
@@ -225,7 +222,7 @@ class Scorer:
         """Every instrument's score (None when screened out), without explanations: fast."""
         resolved = resolve(self.questionnaire, dict(raw))
         answers = resolved.answers
-        numbers = self._scores(answers, self._visible(resolved))
+        numbers = self._scores(answers, resolved.visible(self.questionnaire))
         excluded = self._excluded_ids(answers)
         return {iid: None if iid in excluded else numbers[iid] for iid in self.ids}
 
@@ -316,7 +313,7 @@ class Scorer:
     def assess(self, raw: Mapping[str, Value], *, sensitivity: bool = True) -> Assessment:
         resolved = resolve(self.questionnaire, dict(raw))
         answers = resolved.answers
-        visible = self._visible(resolved)
+        visible = resolved.visible(self.questionnaire)
         numbers = self._scores(answers, visible)
         excluded_ids = self._excluded_ids(answers)
         scored: list[Ranked] = []
@@ -365,7 +362,7 @@ class Scorer:
     def sensitivity(self, raw: Mapping[str, Value], result: Assessment) -> Sensitivity:
         top = result.top_ids()
         changes: list[Change] = []
-        visible = self._visible(resolve(self.questionnaire, dict(raw)))
+        visible = resolve(self.questionnaire, dict(raw)).visible(self.questionnaire)
         for question in visible:
             current = result.answers.get(question.id)
             for alternative in self.alternatives(question, current):

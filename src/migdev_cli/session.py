@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .answers import Value, dump_answers, is_visible, load_answers, resolve
+from .answers import Value, dump_answers, load_answers, resolve
 from .errors import DataError, Interrupted, MigdevError, NoTerminal
 from .escaping import visible
 from .fileio import write_atomic
@@ -44,15 +44,6 @@ def _load(path: Path, questionnaire: Questionnaire) -> tuple[Programme, dict[str
     except DataError as exc:
         raise MigdevError(f"the saved assessment {path} cannot be read ({exc.lines()[0]}); fix or delete it") from None
     return doc.programme, values
-
-
-def _visible(questionnaire: Questionnaire, values: dict[str, Value]) -> list[Question]:
-    known = resolve(questionnaire, values).answers
-    out = []
-    for q in questionnaire.questions:
-        if is_visible(q, known):
-            out.append(q)
-    return out
 
 
 class Prompter:
@@ -133,7 +124,7 @@ def _ask_all(
     """Ask every visible question not yet answered or skipped (or exactly ``only``), saving after each."""
     sections = questionnaire.sections
     while True:
-        visible = _visible(questionnaire, values)
+        visible = resolve(questionnaire, values).visible(questionnaire)
         if only is not None:
             pending = [q for q in visible if q.id in only]
         else:
@@ -202,7 +193,7 @@ def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Prog
         skipped: set[str] = set()
         _ask_all(prompter, questionnaire, programme, values, path, skipped)
         while True:
-            visible = _visible(questionnaire, values)
+            visible = resolve(questionnaire, values).visible(questionnaire)
             options = [("Show the results", "")] + [
                 (f"{q.text}  ->  {_label(q, values.get(q.id))}", q.id) for q in visible
             ]
