@@ -420,3 +420,14 @@ def test_export_responses_writes_the_consolidated_report(tmp_path, runner, data)
     as_json = runner.invoke(app, [*base[:-1], str(tmp_path / "report.json"), "--format", "json"])
     assert as_json.exit_code == 0, as_json.output
     assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["respondents"] == 2
+
+
+def test_many_bad_rows_are_capped_with_a_count(runner, tmp_path):
+    csv_path = tmp_path / "many.csv"
+    csv_path.write_text("budget\n" + "not_a_budget\n" * 500, encoding="utf-8")
+    result = runner.invoke(app, ["assess", "--responses", str(csv_path)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 101
+    assert "and 400 more problems" in lines[-1]
+    assert lines[0].startswith(f"{csv_path}:row 2: budget:")

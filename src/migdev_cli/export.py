@@ -336,7 +336,7 @@ def build_report(
 # --------------------------------------------------------------------------- rendering
 
 
-def _table(header: list[str], rows: list[list[Any]], align: list[str] | None = None) -> list[str]:
+def md_table(header: list[str], rows: list[list[Any]], align: list[str] | None = None) -> list[str]:
     """A GFM table; every cell is data and is escaped (header labels are ours)."""
     align = align or ["l"] * len(header)
     lines = [
@@ -371,7 +371,7 @@ def _render_recommendation(rec: dict[str, Any]) -> list[str]:
         "",
     ]
     if rec["why"]:
-        out += _table(
+        out += md_table(
             ["Question", "Answer", "Effect", "Points", "Because"],
             [[c["text"], c["answer"], c["effect"], f"{c['points']:+.1f}", c["because"]] for c in rec["why"]],
             ["l", "l", "l", "r", "l"],
@@ -404,9 +404,9 @@ def _render_recommendation(rec: dict[str, Any]) -> list[str]:
     if rec["gender"]:
         out += ["#### Women", "", md_inline(rec["gender"]), ""]
     out += ["#### Risks and mitigations", ""]
-    out += _table(["Risk", "Mitigation"], [[r["risk"], r["mitigation"]] for r in rec["risks"]])
+    out += md_table(["Risk", "Mitigation"], [[r["risk"], r["mitigation"]] for r in rec["risks"]])
     out += ["", "#### Monitoring", ""]
-    out += _table(
+    out += md_table(
         ["Results-chain level", "Indicator", "Unit"],
         [[m["level_label"], m["indicator"], m["unit"]] for m in rec["monitoring"]],
     )
@@ -448,7 +448,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         for a in section["answers"]:
             shown = {"unanswered": "(not answered)", "dont_know": vocab.DONT_KNOW_LABEL}.get(a["status"], a["answer"])
             rows.append([a["text"], shown])
-        out += _table(["Question", "Answer"], rows)
+        out += md_table(["Question", "Answer"], rows)
         out.append("")
     ignored = report["context"]["ignored"]
     if ignored:
@@ -463,7 +463,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 
     out += ["## Ranked instruments", ""]
     if report["ranking"]:
-        out += _table(
+        out += md_table(
             ["Rank", "Instrument", "Area", "Score", "Coverage"],
             [
                 [r["rank"], r["name"], r["area"]["label"], f"{r['score']:.1f}", _percent(r["coverage"])]
@@ -481,7 +481,7 @@ def render_markdown(report: dict[str, Any]) -> str:
 
     out += ["## Excluded instruments", ""]
     if report["excluded"]:
-        out += _table(
+        out += md_table(
             ["Instrument", "Area", "Reason"], [[e["name"], e["area"]["label"], e["reason"]] for e in report["excluded"]]
         )
     else:
@@ -495,7 +495,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     else:
         out += [md_inline(sens["summary"]), ""]
         if sens["changes"]:
-            out += _table(
+            out += md_table(
                 ["Question", "Your answer", "Alternative", f"Top {TOP} would be"],
                 [
                     [c["text"], c["answer"], c["alternative"], "; ".join(t["name"] for t in c["top_after"])]

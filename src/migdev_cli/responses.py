@@ -62,8 +62,9 @@ from .answers import Value, normalise, resolve
 from .conditions import evaluate, questions_in
 from .errors import DataError, MigdevError, Problem
 from .escaping import visible
+from .loader import cap_problems, decode_text
 from .models import Condition, Question, Questionnaire
-from .scoring import TOP, Scorer, score_from_total
+from .scoring import TOP, Scorer, ranked, score_from_total
 from .suggest import did_you_mean
 from .xlsform import ORGANISATION, STAKEHOLDER, STAKEHOLDER_CHOICES
 
@@ -134,13 +135,7 @@ def _cell_text(value: Any) -> str:
 
 
 def _read_csv(path: Path, name: str) -> list[list[str]]:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            [Problem(name, None, "", f"not UTF-8 text (byte {exc.start}); export the CSV as UTF-8")]
-        ) from None
+    text = decode_text(path.read_bytes(), name)
     first = text.split("\n", 1)[0]
     # Kobo exports ";" by default, ODK Central ","; the header line decides.
     delimiter = max((",", ";", "\t"), key=lambda d: (first.count(d), d == ","))
@@ -419,7 +414,7 @@ def read_responses(path: Path, questionnaire: Questionnaire, *, skip_invalid: bo
         )
 
     if result.skipped and not skip_invalid:
-        raise DataError([p for s in result.skipped for p in s.problems])
+        raise DataError(cap_problems([p for s in result.skipped for p in s.problems], name))
     for col in unknown:
         if col.index not in used_unknown:
             result.warnings.append(
@@ -460,13 +455,13 @@ def _question_value(question: Question, cells: list[str], combined: Column | Non
     return None
 
 
-def hidden_answer_warnings(questionnaire: Questionnaire, responses: ResponseSet) -> list[str]:
+def hidden_answer_warnings(questionnaire: Questionnaire, result: Consolidated) -> list[str]:
     """Answers to questions whose condition the respondent's other answers do not meet, by question."""
     from .conditions import describe
 
     rows: dict[str, list[int]] = {}
-    for r in responses.respondents:
-        for qid in resolve(questionnaire, r.values).ignored:
+    for r, scored in zip(result.respondents, result.scored, strict=True):
+        for qid in scored.ignored:
             rows.setdefault(qid, []).append(r.row)
     out = []
     for question in questionnaire.questions:
@@ -474,7 +469,7 @@ def hidden_answer_warnings(questionnaire: Questionnaire, responses: ResponseSet)
             listed = ", ".join(str(n) for n in rows[question.id])
             plural = "s" if len(rows[question.id]) > 1 else ""
             out.append(
-                f"{responses.file}: answers to {question.id!r} ignored in row{plural} {listed}: "
+                f"{result.file}: answers to {question.id!r} ignored in row{plural} {listed}: "
                 f"it is only asked when {describe(question.when, questionnaire)}"
             )
     return out
@@ -714,11 +709,12 @@ def _summaries(
                 agreement=round(max(0.0, 1 - spread / 50), 2),
             )
         )
-    rows.sort(key=lambda r: (-r.mean_score, r.name.lower(), r.id))
-    for position, row in enumerate(rows, start=1):
-        previous = rows[position - 2] if position > 1 else None
-        row.rank = previous.rank if previous and previous.mean_score == row.mean_score else position
-    return rows
+    by_id = {row.id: row for row in rows}
+    out = []
+    for rank, iid in ranked([(row.mean_score, row.name, row.id) for row in rows]):
+        by_id[iid].rank = rank
+        out.append(by_id[iid])
+    return out
 
 
 def _entropy(counts: Iterable[int], total: int) -> float:
@@ -894,7 +890,7 @@ def assess_responses(
         asks_stakeholder=responses.asks_stakeholder,
     )
     result.skipped = responses.skipped
-    result.warnings = responses.warnings + hidden_answer_warnings(questionnaire, responses)
+    result.warnings = responses.warnings + hidden_answer_warnings(questionnaire, result)
     result.rows = responses.rows
     return result
 
@@ -994,15 +990,10 @@ def render_consolidated_markdown(result: Consolidated, top: int | None = None, g
     ``top`` limits the consolidated ranking (None: every instrument); ``group_top`` is how
     many of the best instruments the stakeholder breakdown compares.
     """
-    from .export import md_inline
+    from .export import md_inline, md_table
 
     def table(header: list[str], rows: list[list[Any]], right: Sequence[int] = ()) -> list[str]:
-        lines = [
-            "| " + " | ".join(header) + " |",
-            "| " + " | ".join("---:" if i in right else "---" for i in range(len(header))) + " |",
-        ]
-        lines += ["| " + " | ".join(md_inline(cell) for cell in row) + " |" for row in rows]
-        return [*lines, ""]
+        return [*md_table(header, rows, ["r" if i in right else "l" for i in range(len(header))]), ""]
 
     q = result.questionnaire
     n = len(result.respondents)
