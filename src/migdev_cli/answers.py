@@ -170,6 +170,6 @@ def dump_answers(questionnaire: Questionnaire, programme: Programme, answers: di
 
 
 def save_answers(
-    path: Path, questionnaire: Questionnaire, programme: Programme, answers: dict[str, Value], force: bool = True
+    path: Path, questionnaire: Questionnaire, programme: Programme, answers: dict[str, Value], force: bool = False
 ) -> None:
     fileio.write_atomic(path, dump_answers(questionnaire, programme, answers), force=force)

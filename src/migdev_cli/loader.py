@@ -423,13 +423,17 @@ def field_name(path: list[Any]) -> str:
     return out
 
 
-def cap_problems(problems: list[Problem], name: str) -> list[Problem]:
-    """At most MAX_PROBLEMS problems per file, and a last line that counts the rest."""
+def cap_problems(problems: list[Problem], name: str, total: int | None = None) -> list[Problem]:
+    """At most MAX_PROBLEMS problems per file, and a last line that counts the rest.
+
+    ``total`` is given when the caller stopped collecting early (then the count is approximate).
+    """
     if len(problems) <= MAX_PROBLEMS:
         return problems
-    rest = len(problems) - MAX_PROBLEMS
+    rest = (total if total is not None else len(problems)) - MAX_PROBLEMS
+    about = "about " if total is not None else ""
     last = problems[MAX_PROBLEMS - 1].line
-    more = Problem(name, last, "", f"... and {rest:,} more problems in this file (fix these first)")
+    more = Problem(name, last, "", f"... and {about}{rest:,} more problems in this file (fix these first)")
     return [*problems[:MAX_PROBLEMS], more]
 
 
@@ -505,11 +509,7 @@ def problems_from_validation(
             if len(problems) > MAX_PROBLEMS:
                 break  # the rest are counted, not looked up
     if len(problems) > MAX_PROBLEMS:
-        more = len(exc.errors(include_url=False)) - MAX_PROBLEMS
-        problems = problems[:MAX_PROBLEMS]
-        problems.append(
-            Problem(name, problems[-1].line, "", f"... and about {more:,} more problems in this file (fix these first)")
-        )
+        return cap_problems(problems, name, total=len(exc.errors(include_url=False)))
     return problems
 
 
