@@ -231,17 +231,14 @@ def test_question_text_with_a_newline_keeps_the_answers_file_valid(questionnaire
     from migdev_cli.answers import dump_answers
     from migdev_cli.models import Programme
 
-    odd = questionnaire.model_copy(
-        update={
-            "sections": [
-                s.model_copy(
-                    update={
-                        "questions": [q.model_copy(update={"text": q.text + "\nsecond: line"}) for q in s.questions]
-                    }
-                )
-                for s in questionnaire.sections
-            ]
-        }
+    from dataclasses import replace
+
+    odd = replace(
+        questionnaire,
+        sections=[
+            replace(s, questions=[replace(q, text=q.text + "\nsecond: line") for q in s.questions])
+            for s in questionnaire.sections
+        ],
     )
     text = dump_answers(odd, Programme(), {"budget": "under_100k", "stage": ["return"]})
     assert yaml.safe_load(text)["answers"] == {"budget": "under_100k", "stage": ["return"]}

@@ -15,7 +15,9 @@ from conftest import make_data_dir
 from migdev_cli.answers import resolve
 from migdev_cli.cli import app
 from migdev_cli.conditions import evaluate
+from migdev_cli.loader import validate
 from migdev_cli.models import Questionnaire
+from migdev_cli.serialize import to_data
 from migdev_cli.vocab import DONT_KNOW
 from migdev_cli.xlsform import STAKEHOLDER, STAKEHOLDER_CHOICES, questionnaire_to_xlsform, relevant, xlsform_rows
 
@@ -44,7 +46,8 @@ CONDITIONS = {
 
 @pytest.fixture(scope="module")
 def conditional() -> Questionnaire:
-    return Questionnaire.model_validate(
+    return validate(
+        Questionnaire,
         {
             "id": "conditional",
             "title": "All the operators",
@@ -65,7 +68,9 @@ def conditional() -> Questionnaire:
                     "questions": [_q(qid, "single", ["u", "v"], when=c) for qid, c in CONDITIONS.items()],
                 },
             ],
-        }
+        },
+        "",
+        "conditional.yaml",
     )
 
 
@@ -234,8 +239,8 @@ def test_refuses_to_overwrite_without_force(tmp_path, runner):
 def test_reserved_names_are_refused(conditional):
     from migdev_cli.errors import MigdevError
 
-    data = conditional.model_dump(mode="json", by_alias=True, exclude_none=True)
+    data = to_data(conditional, exclude_none=True)
     data["sections"][0]["questions"][0]["id"] = STAKEHOLDER
-    clash = Questionnaire.model_validate(data)
+    clash = validate(Questionnaire, data, "", "test")
     with pytest.raises(MigdevError, match="rename stakeholder"):
         xlsform_rows(clash)

@@ -21,8 +21,9 @@ from typing import Any
 from . import fileio
 from .conditions import evaluate
 from .errors import DataError, Problem
-from .loader import MAX_PROBLEMS, cap_problems, field_name, line_of, read_yaml, validate
+from .loader import MAX_PROBLEMS, cap_problems, field_name, line_of
 from .models import AnswersFile, Programme, Question, Questionnaire
+from .serialize import to_data
 from .suggest import did_you_mean
 
 Value = str | list[str]
@@ -111,9 +112,12 @@ def ignored_warnings(questionnaire: Questionnaire, resolved: Resolved, file: str
 
 def load_answers(path: Path, questionnaires: dict[str, Questionnaire]) -> tuple[AnswersFile, dict[str, Value]]:
     """Read an answers file; every problem is reported with file:line."""
+    from .cache import DocumentCache, cache_dir, load_cached
+
     name = str(path)
-    data, text = read_yaml(path, name)
-    doc = validate(AnswersFile, data, text, name)
+    cache = DocumentCache(cache_dir(), path)
+    doc, _, text = load_cached(AnswersFile, path, name, cache)
+    cache.save()
     if doc.questionnaire not in questionnaires:
         raise DataError(
             [
@@ -157,7 +161,7 @@ def dump_answers(questionnaire: Questionnaire, programme: Programme, answers: di
         "# migdev answers file: replay with `migdev assess --answers FILE`",
         yaml.safe_dump({"questionnaire": questionnaire.id}, sort_keys=False).strip(),
     ]
-    prog = {k: v for k, v in programme.model_dump().items() if v}
+    prog = {k: v for k, v in to_data(programme).items() if v}
     if prog:
         lines.append(yaml.safe_dump({"programme": prog}, sort_keys=False, allow_unicode=True).rstrip())
     lines.append("answers:" if answers else "answers: {}")

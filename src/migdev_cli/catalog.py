@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
-
 from .errors import DataError, NotFound, Problem
-from .loader import decode_text, field_name, line_of, parse_yaml, read_bytes, validate
+from .loader import field_name, line_of, parse_yaml
 from .models import AllOf, AnyOf, Condition, Instrument, Leaf, Not, Questionnaire
-from .parse_cache import ParseCache, cache_dir
+from .cache import DocumentCache, cache_dir, load_cached
 from .suggest import did_you_mean
 
 
@@ -35,7 +33,7 @@ def builtin_data_dir() -> Path:
 class Origin:
     """Where a document came from, for messages: display name, raw data and text.
 
-    ``parsed`` is None when the document was validated from the parse cache; ``data``
+    ``parsed`` is None when the document came from the cache; ``data``
     then parses the text on demand.
     """
 
@@ -125,26 +123,13 @@ def _display(path: Path, cwd: str | None = None) -> str:
     return text[len(prefix) :] if path.is_absolute() and text.startswith(prefix) else text
 
 
-# --------------------------------------------------------------------------- parse cache
+# --------------------------------------------------------------------------- cached documents
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
-def _load_document(model: type[M], path: Path, name: str, cache: ParseCache) -> tuple[M, Origin]:
-    """Read, parse and validate one file, taking the parsed data from the cache when it is current."""
-    raw = read_bytes(path, name)
-    text = decode_text(raw, name)
-    key = f"{path.parent.name}/{path.name}"
-    digest = cache.digest(raw)
-    cached = cache.get(key, digest)
-    if cached is not None:
-        try:
-            return model.model_validate_json(cached), Origin(name, None, text)
-        except ValidationError:
-            pass  # take the slow path, which reports every problem with its line
-    data = parse_yaml(text, name)
-    doc = validate(model, data, text, name)
-    cache.put(key, digest, data)
+def load_document(model: type[M], path: Path, name: str, cache: DocumentCache) -> tuple[M, Origin]:
+    doc, data, text = load_cached(model, path, name, cache)
     return doc, Origin(name, data, text)
 
 
@@ -166,7 +151,7 @@ def load_catalog(directories: list[Path], *, strict_refs: bool = True) -> Catalo
             )
             continue
         layer: dict[tuple[str, str], str] = {}
-        cache = ParseCache(cache_dir(), directory)
+        cache = DocumentCache(cache_dir(), directory)
         for kind, model, store in (
             ("questionnaires", Questionnaire, catalog.questionnaires),
             ("instruments", Instrument, catalog.instruments),
@@ -174,7 +159,7 @@ def load_catalog(directories: list[Path], *, strict_refs: bool = True) -> Catalo
             for path in _files(directory, kind):
                 name = _display(path, cwd) if cwd else str(path)
                 try:
-                    doc, origin = _load_document(model, path, name, cache)  # type: ignore[type-var]
+                    doc, origin = load_document(model, path, name, cache)  # type: ignore[type-var]
                 except DataError as exc:
                     problems.extend(exc.problems)
                     continue

@@ -163,7 +163,9 @@ def instruments_show(
     catalog = _catalog(ctx)
     inst = catalog.instrument(instrument_id)
     if as_json:
-        _print_json(inst.model_dump(mode="json", by_alias=True))
+        from .serialize import to_data
+
+        _print_json(to_data(inst))
         return
     from .render import console, fact_sheet
 
@@ -220,7 +222,9 @@ def questionnaire_show(
     """Show the questions with ids, types, choices and conditions."""
     questionnaire = _catalog(ctx).questionnaire(questionnaire_id)
     if as_json:
-        _print_json(questionnaire.model_dump(mode="json", by_alias=True, exclude_none=True))
+        from .serialize import to_data
+
+        _print_json(to_data(questionnaire, exclude_none=True))
         return
     from .render import console, questionnaire_view
 

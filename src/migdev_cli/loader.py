@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
 
 from .errors import DataError, Problem
 from .escaping import visible
@@ -439,7 +438,7 @@ def cap_problems(problems: list[Problem], name: str, total: int | None = None) -
 
 def _message(err: dict[str, Any], known_keys: set[str]) -> str:
     kind = err["type"]
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         key = str(err["loc"][-1])
         return f"unknown key {_short(key)}{did_you_mean(key, known_keys)}"
     if kind == "literal_error":
@@ -460,42 +459,47 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 4] + "...'"
 
 
-def model_keys(model: type[BaseModel], seen: set[type] | None = None) -> set[str]:
-    """Every field name (and alias) reachable from a model, for 'did you mean'."""
+def model_keys(model: type, seen: set[type] | None = None) -> set[str]:
+    """Every field name (or the key it is written under) reachable from a model, for 'did you mean'."""
+    import dataclasses
+    import typing
+
     seen = seen if seen is not None else set()
     if model in seen:
         return set()
     seen.add(model)
+    aliases = getattr(model, "ALIASES", {})
+    hints = typing.get_type_hints(model)
     keys: set[str] = set()
-    for name, field in model.model_fields.items():
-        keys.add(field.alias or name)
-        for sub in _models_in(field.annotation):
+    for field in dataclasses.fields(model):
+        keys.add(aliases.get(field.name, field.name))
+        for sub in _models_in(hints[field.name]):
             keys |= model_keys(sub, seen)
     return keys
 
 
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
+def _models_in(annotation: Any) -> list[type]:
+    import dataclasses
     import typing
 
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+    if dataclasses.is_dataclass(annotation) and isinstance(annotation, type):
         return [annotation]
-    out: list[type[BaseModel]] = []
+    out: list[type] = []
     for arg in typing.get_args(annotation):
         out.extend(_models_in(arg))
     return out
 
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M")
 
 
-def problems_from_validation(
-    exc: ValidationError, data: Any, text: str, name: str, model: type[BaseModel]
-) -> list[Problem]:
+def problems_from_validation(exc: Any, data: Any, text: str, name: str, model: type) -> list[Problem]:
+    """One problem per pydantic error, with the line of the failing field."""
     known = model_keys(model)
     problems: list[Problem] = []
     seen: set[tuple[int | None, str, str]] = set()
     for err in exc.errors(include_url=False):
-        if err["type"] == "model_type" and not err["loc"]:
+        if err["type"] in ("model_type", "dataclass_type") and not err["loc"]:
             kind = type(data).__name__
             kind = {"list": "a list", "str": "text", "int": "a number"}.get(kind, kind)
             problems.append(Problem(name, 1, "", f"expected a mapping of keys to values, found {kind}"))
@@ -513,10 +517,22 @@ def problems_from_validation(
     return problems
 
 
+@functools.cache
+def _adapter(model: type) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(model)
+
+
 def validate(model: type[M], data: Any, text: str, name: str) -> M:
-    """Validate data against a model, or raise DataError naming every problem with its line."""
+    """Validate data against a model, or raise DataError naming every problem with its line.
+
+    This is the only place that imports pydantic; it is needed only when a file is read
+    afresh (not from the cache)."""
+    from pydantic import ValidationError
+
     try:
-        return model.model_validate(data)
+        return _adapter(model).validate_python(data)  # type: ignore[no-any-return]
     except ValidationError as exc:
         raise DataError(problems_from_validation(exc, data, text, name, model)) from None
 

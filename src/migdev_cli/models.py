@@ -1,32 +1,32 @@
-"""Pydantic models for instruments, questionnaires and answers.
+"""The models: instruments, questionnaires and answers, as frozen dataclasses.
 
-Unknown keys are rejected everywhere (``extra="forbid"``). Allowed values come from
-:mod:`migdev_cli.vocab`, so the model, the filters and the questionnaire share them.
-Cross-file checks (duplicate ids, references, conditions that point at questions)
-live in :mod:`migdev_cli.loader`, because they need more than one document.
+Their type annotations carry the validation rules (:mod:`migdev_cli.constraints`), which
+pydantic reads when a file is validated (:func:`migdev_cli.loader.validate`). Checks
+that span several fields run in ``__post_init__``, so they hold for every object, however
+it was made. Unknown keys are rejected everywhere (``extra="forbid"``). Allowed values come
+from :mod:`migdev_cli.vocab`, so the model, the filters and the questionnaire share them.
+Cross-file checks (duplicate ids, references, conditions that point at questions) live in
+:mod:`migdev_cli.catalog`, because they need more than one document.
+
+Nothing here imports pydantic: reading validated data back from the cache needs none.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    StringConstraints,
-    Tag,
-    field_validator,
-    model_validator,
-)
-
 from . import vocab
+from .constraints import CONFIG, Before, Constrained, Tagged, with_aliases
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
-QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
-ChoiceValue = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=80)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+model = dataclass(frozen=True, slots=True, kw_only=True)
+
+Slug = Annotated[str, Constrained(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
+QuestionId = Annotated[str, Constrained(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
+Text = Annotated[str, Constrained(strip_whitespace=True, min_length=1, max_length=5000)]
+ShortText = Annotated[str, Constrained(strip_whitespace=True, min_length=1, max_length=60)]
+Points = Annotated[int, Constrained(ge=-2, le=2)]
+Weight = Annotated[int, Constrained(ge=0, le=5)]
 
 Area = Literal[tuple(vocab.AREAS)]  # type: ignore[valid-type]
 TargetGroup = Literal[tuple(vocab.TARGET_GROUPS)]  # type: ignore[valid-type]
@@ -35,6 +35,8 @@ Actor = Literal[tuple(vocab.ACTORS)]  # type: ignore[valid-type]
 ProgrammeType = Literal[tuple(vocab.PROGRAMME_TYPES)]  # type: ignore[valid-type]
 CostLevel = Literal[tuple(vocab.COST_LEVELS)]  # type: ignore[valid-type]
 TimeToResults = Literal[tuple(vocab.TIME_TO_RESULTS)]  # type: ignore[valid-type]
+
+NONEMPTY = Constrained(min_length=1)
 
 
 def _yes_no(value: Any) -> Any:
@@ -46,41 +48,36 @@ def _yes_no(value: Any) -> Any:
     return value
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+def _yes_no_list(value: Any) -> Any:
+    return [_yes_no(x) for x in value] if isinstance(value, list) else value
+
+
+ChoiceValue = Annotated[str, Constrained(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=80), Before(_yes_no)]
+ChoiceValues = Annotated[list[ChoiceValue], NONEMPTY, Before(_yes_no_list)]
 
 
 # --------------------------------------------------------------------------- conditions
 
 
-class Leaf(Strict):
+@model
+class Leaf:
     """A test on one earlier answer. Exactly one operator is given."""
+
+    __pydantic_config__ = CONFIG
 
     question: QuestionId
     equals: ChoiceValue | None = None
-    any_of: list[ChoiceValue] | None = Field(default=None, min_length=1)
-    all_of: list[ChoiceValue] | None = Field(default=None, min_length=1)
-    none_of: list[ChoiceValue] | None = Field(default=None, min_length=1)
+    any_of: ChoiceValues | None = None
+    all_of: ChoiceValues | None = None
+    none_of: ChoiceValues | None = None
 
-    @field_validator("equals", mode="before")
-    @classmethod
-    def _equals_bool(cls, v: Any) -> Any:
-        return _yes_no(v)
-
-    @field_validator("any_of", "all_of", "none_of", mode="before")
-    @classmethod
-    def _list_bool(cls, v: Any) -> Any:
-        return [_yes_no(x) for x in v] if isinstance(v, list) else v
-
-    @model_validator(mode="after")
-    def _one_operator(self) -> Leaf:
+    def __post_init__(self) -> None:
         given = [op for op in ("equals", "any_of", "all_of", "none_of") if getattr(self, op) is not None]
         if len(given) != 1:
             raise ValueError(
                 "a condition on a question needs exactly one of equals, any_of, all_of, none_of"
                 + (f" (got {', '.join(given)})" if given else "")
             )
-        return self
 
     @property
     def values(self) -> list[str]:
@@ -89,107 +86,129 @@ class Leaf(Strict):
         return list(self.any_of or self.all_of or self.none_of or [])
 
 
-class AllOf(Strict):
-    all: list[Condition] = Field(min_length=1)
+@model
+class AllOf:
+    __pydantic_config__ = CONFIG
+
+    all: Annotated[list[Condition], NONEMPTY]
 
 
-class AnyOf(Strict):
-    any: list[Condition] = Field(min_length=1)
+@model
+class AnyOf:
+    __pydantic_config__ = CONFIG
+
+    any: Annotated[list[Condition], NONEMPTY]
 
 
-class Not(Strict):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, coerce_numbers_to_str=True)
-    not_: Condition = Field(alias="not")
+@model
+class Not:
+    __pydantic_config__ = CONFIG
+    ALIASES = {"not_": "not"}  # the key in the files (``not`` is a Python keyword)
+
+    not_: Condition
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        return with_aliases(cls, handler, cls.ALIASES)
 
 
-def _condition_kind(v: Any) -> str | None:
+def condition_kind(v: Any) -> str | None:
+    """Which kind of condition a mapping (or object) is, by its key."""
     if isinstance(v, dict):
         for key in ("all", "any", "not", "question"):
             if key in v:
                 return key
         return None
-    if isinstance(v, BaseModel):
-        return {AllOf: "all", AnyOf: "any", Not: "not", Leaf: "question"}.get(type(v))
-    return None
+    return {AllOf: "all", AnyOf: "any", Not: "not", Leaf: "question"}.get(type(v))
 
 
 Condition = Annotated[
-    Annotated[Leaf, Tag("question")]
-    | Annotated[AllOf, Tag("all")]
-    | Annotated[AnyOf, Tag("any")]
-    | Annotated[Not, Tag("not")],
-    Discriminator(
-        _condition_kind,
-        custom_error_type="condition",
-        custom_error_message="a condition is a mapping with one of: question (plus an operator), all, any, not",
+    Leaf | AllOf | AnyOf | Not,
+    Tagged(
+        lambda: {"question": Leaf, "all": AllOf, "any": AnyOf, "not": Not},
+        condition_kind,
+        "condition",
+        "a condition is a mapping with one of: question (plus an operator), all, any, not",
     ),
 ]
-
-AllOf.model_rebuild()
-AnyOf.model_rebuild()
-Not.model_rebuild()
 
 # --------------------------------------------------------------------------- instruments
 
 
-class Actors(Strict):
-    origin: list[Actor] = Field(default_factory=list)
-    destination: list[Actor] = Field(default_factory=list)
+@model
+class Actors:
+    __pydantic_config__ = CONFIG
 
-    @model_validator(mode="after")
-    def _some(self) -> Actors:
+    origin: list[Actor] = field(default_factory=list)
+    destination: list[Actor] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
         if not self.origin and not self.destination:
             raise ValueError("name at least one actor on the origin or destination side")
-        return self
 
 
-class Precondition(Strict):
+@model
+class Precondition:
+    __pydantic_config__ = CONFIG
+
     text: Text
     # When the answers make this condition false, the instrument is screened out.
     check: Condition | None = None
 
 
-class Risk(Strict):
+@model
+class Risk:
+    __pydantic_config__ = CONFIG
+
     risk: Text
     mitigation: Text
 
 
-class Indicator(Strict):
+@model
+class Indicator:
+    __pydantic_config__ = CONFIG
+
     name: Text
     unit: Text
     level: Literal["output", "outcome", "impact"]
 
 
-class Example(Strict):
+@model
+class Example:
+    __pydantic_config__ = CONFIG
+
     name: Text
     country: Text
     period: Text
-    facts: list[Text] = Field(min_length=1)
+    facts: Annotated[list[Text], NONEMPTY]
     source: Text
     verified: bool
     note: Text | None = None
 
 
-class Instrument(Strict):
+@model
+class Instrument:
+    __pydantic_config__ = CONFIG
+
     id: Slug
     name: Text
     area: Area
     summary: Text
-    objectives: list[Text] = Field(min_length=1)
-    steps: list[Text] = Field(min_length=1)
-    target_groups: list[TargetGroup] = Field(min_length=1)
-    stages: list[Stage] = Field(min_length=1)
+    objectives: Annotated[list[Text], NONEMPTY]
+    steps: Annotated[list[Text], NONEMPTY]
+    target_groups: Annotated[list[TargetGroup], NONEMPTY]
+    stages: Annotated[list[Stage], NONEMPTY]
     actors: Actors
-    preconditions: list[Precondition] = Field(min_length=1)
-    programme_types: list[ProgrammeType] = Field(min_length=1)
+    preconditions: Annotated[list[Precondition], NONEMPTY]
+    programme_types: Annotated[list[ProgrammeType], NONEMPTY]
     cost_level: CostLevel
     time_to_results: TimeToResults
     gender: Text | None = None
-    risks: list[Risk] = Field(min_length=1)
-    indicators: list[Indicator] = Field(min_length=1)
-    examples: list[Example] = Field(min_length=1)
-    related: list[Slug] = Field(default_factory=list)
-    sources: list[Text] = Field(default_factory=list)
+    risks: Annotated[list[Risk], NONEMPTY]
+    indicators: Annotated[list[Indicator], NONEMPTY]
+    examples: Annotated[list[Example], NONEMPTY]
+    related: list[Slug] = field(default_factory=list)
+    sources: list[Text] = field(default_factory=list)
 
     def attribute_values(self, attribute: str) -> set[str]:
         """The instrument's values for a selector attribute (see vocab.SELECTOR_VOCABULARIES)."""
@@ -223,11 +242,14 @@ def _one_or_many(v: Any) -> Any:
     return [v] if isinstance(v, str) else v
 
 
-OneOrMany = Annotated[list[str], Field(min_length=1)]
+OneOrMany = Annotated[list[str], NONEMPTY, Before(_one_or_many)]
 
 
-class Selector(Strict):
+@model
+class Selector:
     """Which instruments a rule applies to. Keys combine with AND; a list means any of."""
+
+    __pydantic_config__ = CONFIG
 
     id: OneOrMany | None = None
     area: OneOrMany | None = None
@@ -240,13 +262,7 @@ class Selector(Strict):
     cost_level: OneOrMany | None = None
     time_to_results: OneOrMany | None = None
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _listify(cls, v: Any) -> Any:
-        return _one_or_many(v)
-
-    @model_validator(mode="after")
-    def _check_values(self) -> Selector:
+    def __post_init__(self) -> None:
         given = self.items()
         if not given:
             raise ValueError("a selector needs at least one of: id, " + ", ".join(vocab.SELECTOR_VOCABULARIES))
@@ -261,10 +277,9 @@ class Selector(Strict):
                     raise ValueError(
                         f"unknown {attribute} {value!r}{did_you_mean(value, allowed)}; allowed: {', '.join(allowed)}"
                     )
-        return self
 
     def items(self) -> list[tuple[str, list[str]]]:
-        return [(k, v) for k, v in self.__dict__.items() if v is not None]
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None]
 
     def matches(self, instrument: Instrument) -> bool:
         return all(instrument.attribute_values(k) & set(v) for k, v in self.items())
@@ -277,55 +292,56 @@ class Selector(Strict):
         return " and ".join(parts)
 
 
-class Rule(Strict):
+@model
+class Rule:
     """What choosing an answer does to the instruments a selector picks out."""
 
+    __pydantic_config__ = CONFIG
+
     match: Selector
-    points: int = Field(default=0, ge=-2, le=2)
+    points: Points = 0
     exclude: Text | None = None
     because: Text | None = None
 
-    @model_validator(mode="after")
-    def _does_something(self) -> Rule:
+    def __post_init__(self) -> None:
         if self.points == 0 and self.exclude is None:
             raise ValueError("a rule needs non-zero points (-2 to 2) or an exclude reason")
         if self.points != 0 and self.exclude is not None:
             raise ValueError("a rule either gives points or excludes, not both")
-        return self
 
 
-class Choice(Strict):
+@model
+class Choice:
+    __pydantic_config__ = CONFIG
+
     value: ChoiceValue
     label: Text
     help: Text | None = None
     # In a multiple question: this choice cannot be combined with others ("None of these").
     exclusive: bool = False
-    rules: list[Rule] = Field(default_factory=list)
-
-    @field_validator("value", mode="before")
-    @classmethod
-    def _value_bool(cls, v: Any) -> Any:
-        return _yes_no(v)
+    rules: list[Rule] = field(default_factory=list)
 
 
 QuestionType = Literal["single", "multiple", "boolean"]
 BOOLEAN_CHOICES = ("yes", "no")
 
 
-class Question(Strict):
+@model
+class Question:
+    __pydantic_config__ = CONFIG
+
     id: QuestionId
     type: QuestionType
     text: Text
-    short: Text | None = Field(default=None, max_length=60, description="A few words naming the criterion")
+    short: ShortText | None = None  # a few words naming the criterion
     help: Text
-    choices: list[Choice] = Field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
     allow_dont_know: bool = False
     required: bool = True
-    weight: int = Field(default=1, ge=0, le=5)
+    weight: Weight = 1
     when: Condition | None = None
 
-    @model_validator(mode="after")
-    def _choices(self) -> Question:
+    def __post_init__(self) -> None:
         values = [c.value for c in self.choices]
         if self.type == "boolean":
             extra = [v for v in values if v not in BOOLEAN_CHOICES]
@@ -341,7 +357,6 @@ class Question(Strict):
             raise ValueError(f"duplicate choice value {', '.join(dupes)}")
         if vocab.DONT_KNOW in values:
             raise ValueError(f"{vocab.DONT_KNOW!r} is reserved; set allow_dont_know: true instead")
-        return self
 
     def choice(self, value: str) -> Choice | None:
         return next((c for c in self.choices if c.value == value), None)
@@ -375,18 +390,24 @@ class Question(Strict):
         return self.short or self.text
 
 
-class Section(Strict):
+@model
+class Section:
+    __pydantic_config__ = CONFIG
+
     id: QuestionId
     title: Text
-    questions: list[Question] = Field(min_length=1)
+    questions: Annotated[list[Question], NONEMPTY]
 
 
-class Questionnaire(Strict):
+@model
+class Questionnaire:
+    __pydantic_config__ = CONFIG
+
     id: QuestionId
     title: Text
     version: Text
     description: Text | None = None
-    sections: list[Section] = Field(min_length=1)
+    sections: Annotated[list[Section], NONEMPTY]
 
     @property
     def questions(self) -> list[Question]:
@@ -404,15 +425,21 @@ class Questionnaire(Strict):
 AnswerValue = str | list[str]
 
 
-class Programme(Strict):
+@model
+class Programme:
+    __pydantic_config__ = CONFIG
+
     name: Text | None = None
     country: Text | None = None
     date: Text | None = None
 
 
-class AnswersFile(Strict):
+@model
+class AnswersFile:
     """The documented answers file: ``questionnaire``, optional ``programme`` and ``answers``."""
 
+    __pydantic_config__ = CONFIG
+
     questionnaire: QuestionId
-    programme: Programme = Field(default_factory=Programme)
-    answers: dict[str, Any] = Field(default_factory=dict)
+    programme: Programme = field(default_factory=Programme)
+    answers: dict[str, Any] = field(default_factory=dict)

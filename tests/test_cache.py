@@ -1,5 +1,6 @@
-"""The parse cache: a faster second load that gives exactly the same catalog, follows every
-change of content, never hides a problem, and survives a broken or unwritable cache."""
+"""The document cache: a second load that neither parses nor validates (nor imports pydantic),
+gives exactly the same catalog, follows every change of content, never hides a problem, and
+survives a broken or unwritable cache."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from migdev_cli import catalog as catalog_module
 from migdev_cli import loader
 from migdev_cli.catalog import load_catalog
 from migdev_cli.errors import DataError
-from migdev_cli.parse_cache import ParseCache
+from migdev_cli.cache import DocumentCache
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -43,7 +43,7 @@ def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         parsed.append(name)
         return real(text, name)
 
-    monkeypatch.setattr(catalog_module, "parse_yaml", spy)
+    monkeypatch.setattr(loader, "parse_yaml", spy)
     return parsed
 
 
@@ -51,7 +51,7 @@ def test_second_load_is_served_from_the_cache(cache: Path, data_dir: Path, monke
     parsed = count_parses(monkeypatch)
     first = load_catalog([data_dir])
     assert len(parsed) == len(first.instruments) + len(first.questionnaires)
-    assert list(cache.glob("parsed-*.json"))
+    assert list(cache.glob("documents-*.json"))
     parsed.clear()
     second = load_catalog([data_dir])
     assert parsed == []
@@ -92,18 +92,23 @@ def test_problems_are_never_cached(cache: Path, data_dir: Path) -> None:
 
 @pytest.mark.parametrize(
     "content",
-    ["", "not json", "[]", '{"stamp": 1}', '{"entries": "x"}', None],
-    ids=["empty", "garbage", "list", "wrong-stamp", "wrong-entries", "tampered-entries"],
+    ["", "not json", "[]", '{"stamp": 1}\n{}', '{"entries": "x"}', "edited", None],
+    ids=["empty", "garbage", "list", "wrong-stamp", "wrong-entries", "edited-body", "tampered-entries"],
 )
 def test_a_broken_cache_is_ignored(cache: Path, data_dir: Path, content: str | None) -> None:
     expected = load_catalog([data_dir])
-    (cache_file,) = cache.glob("parsed-*.json")
-    if content is None:  # keep the stamp, break every entry: invalid data, wrong shapes
-        stored = json.loads(cache_file.read_text(encoding="utf-8"))
-        for i, key in enumerate(stored["entries"]):
-            digest = stored["entries"][key][0]
-            stored["entries"][key] = [digest, ['{"id": 5}', "[", "null", 7][i % 4]] if i % 5 else "x"
-        content = json.dumps(stored)
+    (cache_file,) = cache.glob("documents-*.json")
+    if content is None:  # keep the stamp and a matching check, break every entry: wrong shapes
+        stored = json.loads(cache_file.read_text(encoding="utf-8").split("\n", 1)[0])
+        entries = json.loads(cache_file.read_text(encoding="utf-8").split("\n", 1)[1])
+        broken = [{"id": 5}, "[", None, 7, {}, {"bogus": 1}, {"id": "x", "steps": "not a list"}]
+        for i, key in enumerate(entries):
+            entries[key] = [entries[key][0], broken[i % len(broken)]] if i % 9 else "x"
+        body = json.dumps(entries)
+        stored["check"] = DocumentCache.digest(body.encode())
+        content = json.dumps(stored) + "\n" + body
+    if content == "edited":  # a hand edit (or a damaged disk block) no longer matches the check
+        content = cache_file.read_text(encoding="utf-8").replace('"high"', '"low"')
     cache_file.write_text(content, encoding="utf-8")
     again = load_catalog([data_dir])
     assert again.instruments == expected.instruments
@@ -131,7 +136,7 @@ def test_the_cache_can_be_switched_off(
 
 
 def test_only_exact_json_round_trips_are_kept(tmp_path: Path) -> None:
-    cache = ParseCache(tmp_path, tmp_path)
+    cache = DocumentCache(tmp_path, tmp_path)
     for odd in ({True: "x"}, {1: "x"}, {"a": float("nan")}, {"a": (1, 2)}, {"a": {None: 1}}):
         cache.put("odd", "d", odd)
         assert cache.get("odd", "d") is None
@@ -146,4 +151,4 @@ def test_the_cache_keeps_a_bounded_number_of_directories(cache: Path, tmp_path: 
         (root / "questionnaires").mkdir(parents=True)
         shutil.copy(DATA / "questionnaires" / "core.yaml", root / "questionnaires" / "core.yaml")
         load_catalog([root])
-    assert len(list(cache.glob("parsed-*.json"))) <= 32
+    assert len(list(cache.glob("documents-*.json"))) <= 32
