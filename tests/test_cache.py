@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from migdev_cli import loader
+from migdev_cli.cache import DocumentCache
 from migdev_cli.catalog import load_catalog
 from migdev_cli.errors import DataError
-from migdev_cli.cache import DocumentCache
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from migdev_cli import loader
 from migdev_cli.catalog import Catalog, Origin, check_references
 from migdev_cli.errors import DataError
-from migdev_cli.serialize import from_data, to_data
 from migdev_cli.models import Instrument, Questionnaire
+from migdev_cli.serialize import from_data, to_data
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 NAME = "fuzzed.yaml"

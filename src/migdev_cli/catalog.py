@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from .cache import DocumentCache, cache_dir, load_cached
 from .errors import DataError, NotFound, Problem
 from .loader import field_name, line_of, parse_yaml
 from .models import AllOf, AnyOf, Condition, Instrument, Leaf, Not, Questionnaire
-from .cache import DocumentCache, cache_dir, load_cached
 from .suggest import did_you_mean
 
 

@@ -147,10 +147,9 @@ def instruments_list(
     if as_json:
         _print_json([list_entry(i) for i in found])
         return
-    from .render import console, instruments_table
+    from .render import console, print_instruments
 
-    out = console()
-    out.print(instruments_table(found, out.width), no_wrap=True, overflow="ellipsis", crop=True)
+    print_instruments(console(), found)
 
 
 @instruments_app.command("show")

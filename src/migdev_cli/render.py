@@ -34,12 +34,9 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 
-def instruments_table(instruments: list[Instrument], width: int = 120) -> Text:
-    """The catalog as aligned columns within ``width``; long names are cut with an ellipsis.
-
-    Built as one Text rather than a rich Table: a Table measures every cell, which takes
-    most of the time for catalogs with thousands of instruments.
-    """
+def instruments_lines(instruments: list[Instrument], width: int = 120) -> list[str]:
+    """The catalog as a count line, a header and aligned columns, every line cut to ``width``
+    with an ellipsis (long names are shortened first)."""
     rows = [(visible(i.id), visible(i.name), area_label(i.area), i.cost_level, i.time_to_results) for i in instruments]
     header = ("ID", "Name", "Area", "Cost", "Time")
     widths = [max([len(header[c]), *(len(r[c]) for r in rows)]) for c in range(5)]
@@ -47,11 +44,28 @@ def instruments_table(instruments: list[Instrument], width: int = 120) -> Text:
     widths[1] = max(12, min(widths[1], width - fixed))
     lines = [f"{len(instruments)} instruments"]
     for row in [header, *rows]:
-        lines.append("  ".join(_fit(cell, w).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
-    text = Text("\n".join(lines))
-    header_end = len(lines[0]) + 1 + len(lines[1])
-    text.stylize("bold", len(lines[0]) + 1, header_end)
-    return text
+        line = "  ".join(_fit(cell, w).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        lines.append(_fit(line, width))
+    return lines
+
+
+def print_instruments(out: Console, instruments: list[Instrument]) -> None:
+    """Print the catalog listing (see instruments_lines), the header in bold.
+
+    Not a rich Table, which measures every cell, and the rows of plain ASCII text are
+    written as they are: they already fit, and laying out thousands of lines with rich
+    takes longer than loading the catalog. Other text (wide characters) goes through rich."""
+    count, header, *rows = instruments_lines(instruments, out.width)
+    out.print(plain(count), no_wrap=True, crop=True)
+    out.print(plain(header, "bold"), no_wrap=True, crop=True)
+    body = "\n".join(rows)
+    if not rows:
+        return
+    if body.replace("…", "").isascii():  # the ellipsis added by _fit is one cell wide too
+        out.file.write(body + "\n")
+        out.file.flush()
+    else:
+        out.print(Text(body), no_wrap=True, overflow="ellipsis", crop=True)
 
 
 def _labels(values: list[str], vocabulary: dict[str, str]) -> Text:
