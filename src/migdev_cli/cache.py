@@ -26,7 +26,7 @@ ENV_NO_CACHE = "MIGDEV_NO_CACHE"
 # cache file), or an entry that does not rebuild.
 
 CACHE_FORMAT = 2
-_CODE = ("cache.py", "constraints.py", "loader.py", "models.py", "serialize.py", "vocab.py")
+_CODE = ("cache.py", "constraints.py", "loader.py", "models.py", "safe_yaml.py", "serialize.py", "vocab.py")
 
 
 def cache_dir() -> Path | None:

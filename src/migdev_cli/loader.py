@@ -1,7 +1,8 @@
 """Safe YAML reading and validation with ``file:line: field: message`` problems.
 
 The happy path is fast: libyaml's C parser with PyYAML's *safe* constructor (no tag
-constructs a Python object). Line numbers are looked up only when a problem has to be
+constructs a Python object; see :mod:`migdev_cli.safe_yaml`, imported only when a file is
+parsed). Line numbers are looked up only when a problem has to be
 reported, by composing the node tree again and following the failing field's path.
 """
 
@@ -12,93 +13,19 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Any, TypeVar
-
-import yaml
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import DataError, Problem
 from .escaping import visible
 from .suggest import did_you_mean
 
+if TYPE_CHECKING:
+    import yaml
+
 MAX_BYTES = 2_000_000  # one catalog or answers file
 MAX_DEPTH = 40  # nesting of mappings and lists
 MAX_NODES = 200_000  # values after expanding aliases (an alias bomb has billions)
 MAX_PROBLEMS = 100  # problems listed per file; the rest are counted
-
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that refuses duplicate keys and keeps dates as text."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        if not isinstance(node, yaml.MappingNode):  # `!!map` on a scalar: PyYAML reports it
-            return super().construct_mapping(node, deep=deep)
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                # `<<` copies mappings into each other: a merge bomb grows exponentially before
-                # any size check could run, so merge keys are refused outright.
-                raise yaml.constructor.ConstructorError(
-                    None, None, "merge keys (<<) are not supported; write the keys out in full", key_node.start_mark
-                )
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                hash(key)
-            except TypeError:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a mapping key must be a plain value", key_node.start_mark
-                ) from None
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key!r} (first defined on line {seen[key] + 1})",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep=deep)
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        """PyYAML's scalar constructors raise plain Python errors on odd input
-        (``!!int ""`` is an IndexError); give them the node's line like any YAML error."""
-        try:
-            return super().construct_object(node, deep=deep)
-        except yaml.YAMLError:
-            raise
-        except (ValueError, TypeError, IndexError, KeyError, OverflowError, AttributeError):
-            tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"cannot read {_short(node.value) if isinstance(node.value, str) else 'this'} as {tag}",
-                node.start_mark,
-            ) from None
-
-
-def _refuse(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
-    raise yaml.constructor.ConstructorError(
-        None, None, f"could not determine a constructor for the tag {node.tag!r}", node.start_mark
-    )
-
-
-def _construct_int(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
-    try:
-        return _BaseLoader.construct_yaml_int(loader, node)
-    except ValueError as exc:
-        if "limit" not in str(exc):  # not a number at all: construct_object reports it
-            raise
-        # more digits than int() accepts (sys.get_int_max_str_digits)
-        raise yaml.constructor.ConstructorError(
-            None, None, "number too large (too many digits)", node.start_mark
-        ) from None
-
-
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _BaseLoader.construct_yaml_str)
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-# Sets, ordered maps and binary are legal safe YAML but mean nothing in our files.
-for _tag in ("set", "omap", "pairs", "binary"):
-    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse)
 
 _BRACKETS = re.compile(r"[\[\]{}]")
 # A line whose indentation and compact indicators ("- - - x", "? - x") reach this column may
@@ -162,9 +89,13 @@ def _block_too_deep(text: str) -> int | None:
     """
     if not _DEEP_INDENT.search(text):
         return None
+    import yaml
+
+    from .safe_yaml import BaseLoader
+
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=_BaseLoader):
+        for event in yaml.parse(text, Loader=BaseLoader):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
@@ -258,8 +189,12 @@ def parse_yaml(text: str, name: str) -> Any:
         deep = _block_too_deep(text)
     if deep is not None:
         raise _too_deep(name, text, deep)
+    import yaml
+
+    from .safe_yaml import Loader
+
     try:
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - _Loader derives from the safe loader
+        data = yaml.load(text, Loader=Loader)  # noqa: S506 - Loader derives from the safe loader
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow (control characters)
         char = chr(exc.character) if isinstance(exc.character, int) else ""
         at = text.find(char) if char else -1
@@ -362,10 +297,14 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> list[Any]:
 
 @functools.lru_cache(maxsize=4)
 def _composed(text: str) -> tuple[yaml.Node | None, dict[int, dict[str, tuple[yaml.Node, yaml.Node]]]]:
+    import yaml
+
+    from .safe_yaml import BaseLoader
+
     """The node tree of a text, composed once however many problems it has (a file with
     20,000 unknown keys would otherwise compose it 20,000 times), and a per-mapping key index."""
     try:
-        return yaml.compose(text, Loader=_BaseLoader), {}
+        return yaml.compose(text, Loader=BaseLoader), {}
     except (yaml.YAMLError, RecursionError, UnicodeError):
         return None, {}
 
@@ -382,6 +321,8 @@ def _key_spellings(part: Any) -> set[str]:
 
 def line_of(text: str, path: list[Any]) -> int | None:
     """The 1-based line of the value (or key) at ``path``, composing the YAML on demand."""
+    import yaml
+
     node, index = _composed(text)
     if node is None:
         return None

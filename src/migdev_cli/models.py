@@ -279,7 +279,8 @@ class Selector:
                     )
 
     def items(self) -> list[tuple[str, list[str]]]:
-        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name) is not None]
+        """The attributes this selector tests, with their values."""
+        return [(key, values) for key in SELECTOR_KEYS if (values := getattr(self, key)) is not None]
 
     def matches(self, instrument: Instrument) -> bool:
         return all(instrument.attribute_values(k) & set(v) for k, v in self.items())
@@ -290,6 +291,9 @@ class Selector:
             labels = vocab.SELECTOR_VOCABULARIES.get(attribute, {})
             parts.append(" or ".join(labels.get(v, v) for v in values))
         return " and ".join(parts)
+
+
+SELECTOR_KEYS = tuple(f.name for f in fields(Selector))
 
 
 @model
