@@ -186,3 +186,31 @@ def test_help_does_not_import_the_prompt_library() -> None:
     assert "typer" in imported  # the importtime report was read
     for bad in ("questionary", "prompt_toolkit", "openpyxl", "migdev_cli.export", "migdev_cli.session"):
         assert bad not in imported, f"`migdev --help` imported {bad}"
+
+
+def _modules_after(args: list[str], env: dict[str, str]) -> set[str]:
+    """Run a migdev command in a fresh interpreter; the modules it had imported by the end."""
+    code = (
+        "import sys, atexit\n"
+        "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sorted(sys.modules))))\n"
+        "from migdev_cli.cli import main\n"
+        f"sys.argv = ['migdev', *{args!r}]\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return set(result.stderr.rsplit("MODULES ", 1)[1].split())
+
+
+@pytest.mark.parametrize("command", ["list", "assess"])
+def test_unchanged_files_are_read_without_pydantic_or_yaml(command: str, answers_file: Path) -> None:
+    """The first run validates (pydantic) and parses (PyYAML); a second run on the same files
+    takes the validated documents from the cache and imports neither."""
+    args = ["instruments", "list"] if command == "list" else ["assess", "--answers", str(answers_file)]
+    env = clean_env()
+    first = _modules_after(args, env)
+    assert {"pydantic", "yaml"} <= first
+    second = _modules_after(args, env)
+    assert "migdev_cli.cache" in second
+    heavy = sorted(m for m in second if m.split(".")[0] in ("pydantic", "pydantic_core", "yaml"))
+    assert heavy == [], f"a run from the cache imported {heavy}"

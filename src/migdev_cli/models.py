@@ -19,7 +19,29 @@ from typing import Annotated, Any, Literal
 from . import vocab
 from .constraints import CONFIG, Before, Constrained, Tagged, with_aliases
 
-model = dataclass(frozen=True, slots=True, kw_only=True)
+
+
+class Model:
+    """Field-wise equality and a readable repr, written once here rather than generated for
+    every class (which makes importing the models, and so every command, slower)."""
+
+    __slots__ = ()
+    __hash__ = None  # type: ignore[assignment]
+
+    def _values(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))  # type: ignore[arg-type]
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))  # type: ignore[arg-type]
+        return f"{type(self).__name__}({shown})"
+
+
+model = dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 
 Slug = Annotated[str, Constrained(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 QuestionId = Annotated[str, Constrained(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
@@ -60,7 +82,7 @@ ChoiceValues = Annotated[list[ChoiceValue], NONEMPTY, Before(_yes_no_list)]
 
 
 @model
-class Leaf:
+class Leaf(Model):
     """A test on one earlier answer. Exactly one operator is given."""
 
     __pydantic_config__ = CONFIG
@@ -87,21 +109,21 @@ class Leaf:
 
 
 @model
-class AllOf:
+class AllOf(Model):
     __pydantic_config__ = CONFIG
 
     all: Annotated[list[Condition], NONEMPTY]
 
 
 @model
-class AnyOf:
+class AnyOf(Model):
     __pydantic_config__ = CONFIG
 
     any: Annotated[list[Condition], NONEMPTY]
 
 
 @model
-class Not:
+class Not(Model):
     __pydantic_config__ = CONFIG
     ALIASES = {"not_": "not"}  # the key in the files (``not`` is a Python keyword)
 
@@ -136,7 +158,7 @@ Condition = Annotated[
 
 
 @model
-class Actors:
+class Actors(Model):
     __pydantic_config__ = CONFIG
 
     origin: list[Actor] = field(default_factory=list)
@@ -148,7 +170,7 @@ class Actors:
 
 
 @model
-class Precondition:
+class Precondition(Model):
     __pydantic_config__ = CONFIG
 
     text: Text
@@ -157,7 +179,7 @@ class Precondition:
 
 
 @model
-class Risk:
+class Risk(Model):
     __pydantic_config__ = CONFIG
 
     risk: Text
@@ -165,7 +187,7 @@ class Risk:
 
 
 @model
-class Indicator:
+class Indicator(Model):
     __pydantic_config__ = CONFIG
 
     name: Text
@@ -174,7 +196,7 @@ class Indicator:
 
 
 @model
-class Example:
+class Example(Model):
     __pydantic_config__ = CONFIG
 
     name: Text
@@ -187,7 +209,7 @@ class Example:
 
 
 @model
-class Instrument:
+class Instrument(Model):
     __pydantic_config__ = CONFIG
 
     id: Slug
@@ -246,7 +268,7 @@ OneOrMany = Annotated[list[str], NONEMPTY, Before(_one_or_many)]
 
 
 @model
-class Selector:
+class Selector(Model):
     """Which instruments a rule applies to. Keys combine with AND; a list means any of."""
 
     __pydantic_config__ = CONFIG
@@ -297,7 +319,7 @@ SELECTOR_KEYS = tuple(f.name for f in fields(Selector))
 
 
 @model
-class Rule:
+class Rule(Model):
     """What choosing an answer does to the instruments a selector picks out."""
 
     __pydantic_config__ = CONFIG
@@ -315,7 +337,7 @@ class Rule:
 
 
 @model
-class Choice:
+class Choice(Model):
     __pydantic_config__ = CONFIG
 
     value: ChoiceValue
@@ -331,7 +353,7 @@ BOOLEAN_CHOICES = ("yes", "no")
 
 
 @model
-class Question:
+class Question(Model):
     __pydantic_config__ = CONFIG
 
     id: QuestionId
@@ -395,7 +417,7 @@ class Question:
 
 
 @model
-class Section:
+class Section(Model):
     __pydantic_config__ = CONFIG
 
     id: QuestionId
@@ -404,7 +426,7 @@ class Section:
 
 
 @model
-class Questionnaire:
+class Questionnaire(Model):
     __pydantic_config__ = CONFIG
 
     id: QuestionId
@@ -430,7 +452,7 @@ AnswerValue = str | list[str]
 
 
 @model
-class Programme:
+class Programme(Model):
     __pydantic_config__ = CONFIG
 
     name: Text | None = None
@@ -439,7 +461,7 @@ class Programme:
 
 
 @model
-class AnswersFile:
+class AnswersFile(Model):
     """The documented answers file: ``questionnaire``, optional ``programme`` and ``answers``."""
 
     __pydantic_config__ = CONFIG
