@@ -3,6 +3,7 @@ file is neither parsed nor validated again."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -40,6 +41,7 @@ def cache_dir() -> Path | None:
     return Path(base) / "migdev"
 
 
+@functools.cache
 def _code_stamp() -> str:
     """Changes whenever the code that parses, validates or rebuilds could change: then the cache is dropped.
 

@@ -20,7 +20,6 @@ from . import vocab
 from .constraints import CONFIG, Before, Constrained, Tagged, with_aliases
 
 
-
 class Model:
     """Field-wise equality and a readable repr, written once here rather than generated for
     every class (which makes importing the models, and so every command, slower)."""
@@ -304,8 +303,10 @@ class Selector(Model):
         """The attributes this selector tests, with their values."""
         return [(key, values) for key in SELECTOR_KEYS if (values := getattr(self, key)) is not None]
 
-    def matches(self, instrument: Instrument) -> bool:
-        return all(instrument.attribute_values(k) & set(v) for k, v in self.items())
+    def matching(self, instruments: list[Instrument]) -> list[Instrument]:
+        """The instruments this selector picks out (every tested attribute shares a value)."""
+        tests = self.items()
+        return [i for i in instruments if all(not i.attribute_values(k).isdisjoint(v) for k, v in tests)]
 
     def describe(self) -> str:
         parts = []

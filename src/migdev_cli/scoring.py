@@ -149,6 +149,7 @@ class Scorer:
         self.instruments = sorted(instruments, key=lambda i: i.id)
         self.questions = {q.id: q for q in questionnaire.questions}
         self.ids = [i.id for i in self.instruments]
+        self.names = {i.id: i.name for i in self.instruments}
         self.checked = [i for i in self.instruments if any(p.check is not None for p in i.preconditions)]
         # (question, choice value) -> instrument id -> matching rules
         self.matches: dict[tuple[str, str], dict[str, list[Rule]]] = {}
@@ -161,11 +162,10 @@ class Scorer:
             for choice in question.choices:
                 per: dict[str, list[Rule]] = {}
                 for rule in choice.rules:
-                    for inst in self.instruments:
-                        if rule.match.matches(inst):
-                            per.setdefault(inst.id, []).append(rule)
-                            if rule.points:
-                                movers.add(inst.id)
+                    for inst in rule.match.matching(self.instruments):
+                        per.setdefault(inst.id, []).append(rule)
+                        if rule.points:
+                            movers.add(inst.id)
                 self.matches[(question.id, choice.value)] = per
                 # the same, summed, for the fast scores-only path
                 self.points[(question.id, choice.value)] = {
@@ -227,7 +227,7 @@ class Scorer:
         return {iid: None if iid in excluded else numbers[iid] for iid in self.ids}
 
     def top_ids_fast(self, raw: Mapping[str, Value], n: int = TOP) -> list[str]:
-        names = {i.id: i.name for i in self.instruments}
+        names = self.names
         scored = [(score, names[iid], iid) for iid, score in self.scores(raw).items() if score is not None]
         return [iid for rank, iid in ranked(scored) if rank <= n]
 
