@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from migdev_cli import loader
-from migdev_cli.cache import DocumentCache
+from migdev_cli.cache import DocumentCache, checksum
 from migdev_cli.catalog import load_catalog
 from migdev_cli.errors import DataError
 
@@ -105,7 +105,7 @@ def test_a_broken_cache_is_ignored(cache: Path, data_dir: Path, content: str | N
         for i, key in enumerate(entries):
             entries[key] = [entries[key][0], broken[i % len(broken)]] if i % 9 else "x"
         body = json.dumps(entries)
-        stored["check"] = DocumentCache.digest(body.encode())
+        stored["check"] = checksum(body.encode())
         content = json.dumps(stored) + "\n" + body
     if content == "edited":  # a hand edit (or a damaged disk block) no longer matches the check
         content = cache_file.read_text(encoding="utf-8").replace('"high"', '"low"')

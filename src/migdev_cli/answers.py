@@ -21,7 +21,7 @@ from typing import Any
 from . import fileio
 from .conditions import evaluate
 from .errors import DataError, Problem
-from .loader import MAX_PROBLEMS, cap_problems, field_name, line_of
+from .loader import MAX_PROBLEMS, cap_problems, decode_text, field_name, line_of
 from .models import AnswersFile, Programme, Question, Questionnaire
 from .serialize import to_data
 from .suggest import did_you_mean
@@ -116,8 +116,9 @@ def load_answers(path: Path, questionnaires: dict[str, Questionnaire]) -> tuple[
 
     name = str(path)
     cache = DocumentCache(cache_dir(), path)
-    doc, _, text = load_cached(AnswersFile, path, name, cache)
+    doc, _, source = load_cached(AnswersFile, path, name, cache)
     cache.save()
+    text = source if isinstance(source, str) else decode_text(source, name)
     if doc.questionnaire not in questionnaires:
         raise DataError(
             [

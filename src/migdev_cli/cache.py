@@ -7,6 +7,7 @@ import functools
 import hashlib
 import json
 import os
+import zlib
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,6 +63,12 @@ def _code_stamp() -> str:
     return "|".join(parts)
 
 
+def checksum(body: bytes) -> int:
+    """A checksum of the entries, to notice a damaged or hand-edited cache file (CRC-32 is
+    made for catching damage, and is much faster than a cryptographic hash on many megabytes)."""
+    return zlib.crc32(body)
+
+
 class DocumentCache:
     """Validated documents of one data directory's files (or of one answers file), keyed by content digest."""
 
@@ -81,12 +88,12 @@ class DocumentCache:
             return
         self.path = root / f"documents-{hashlib.sha256(self.resolved.encode()).hexdigest()[:24]}.json"
         try:
-            header, body = self.path.read_text(encoding="utf-8").split("\n", 1)
+            header, body = self.path.read_bytes().split(b"\n", 1)
             stored = json.loads(header)
             if (
                 stored.get("stamp") == self.stamp
                 and stored.get("scope") == self.resolved
-                and stored.get("check") == self.digest(body.encode())
+                and stored.get("check") == checksum(body)
             ):
                 entries = json.loads(body)
                 if isinstance(entries, dict):
@@ -123,7 +130,7 @@ class DocumentCache:
             return
         # A header line (with a digest of the entries, so a damaged file is noticed) and the entries.
         body = json.dumps(self.seen, ensure_ascii=False, separators=(",", ":"))
-        header = json.dumps({"stamp": self.stamp, "scope": self.resolved, "check": self.digest(body.encode())})
+        header = json.dumps({"stamp": self.stamp, "scope": self.resolved, "check": checksum(body.encode())})
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, header + "\n" + body, force=True)
@@ -142,24 +149,25 @@ class DocumentCache:
 M = TypeVar("M")
 
 
-def load_cached(model: type[M], path: Path, name: str, cache: DocumentCache) -> tuple[M, Any, str]:
+def load_cached(model: type[M], path: Path, name: str, cache: DocumentCache) -> tuple[M, Any, str | bytes]:
     """Read one file and take its validated document from the cache when the file is unchanged;
     otherwise parse and validate it (every problem reported with its line) and cache the result.
 
-    Returns (document, parsed data or None when it came from the cache, text)."""
+    Returns (document, parsed data or None when it came from the cache, source): the source
+    is the file's text, or its bytes when it came from the cache (decoded only if needed)."""
     from .loader import decode_text, parse_yaml, read_bytes, validate
     from .serialize import from_data, to_data
 
     raw = read_bytes(path, name)
-    text = decode_text(raw, name)
     key = path.name if cache.scope == path else f"{path.parent.name}/{path.name}"
     digest = cache.digest(raw)
     cached = cache.get(key, digest)
     if cached is not None:
         try:
-            return from_data(model, cached), None, text
+            return from_data(model, cached), None, raw
         except (TypeError, KeyError, ValueError, AttributeError):
             pass  # a damaged entry: read the file afresh
+    text = decode_text(raw, name)
     data = parse_yaml(text, name)
     doc = validate(model, data, text, name)
     cache.put(key, digest, to_data(doc))

@@ -7,6 +7,7 @@ catalog ships inside the package; an organisation's own directory (``--data-dir`
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import os
@@ -17,7 +18,7 @@ from typing import Any, TypeVar
 
 from .cache import DocumentCache, cache_dir, load_cached
 from .errors import DataError, NotFound, Problem
-from .loader import field_name, line_of, parse_yaml
+from .loader import decode_text, field_name, line_of, parse_yaml
 from .models import AllOf, AnyOf, Condition, Instrument, Leaf, Not, Questionnaire
 from .suggest import did_you_mean
 
@@ -34,13 +35,17 @@ def builtin_data_dir() -> Path:
 class Origin:
     """Where a document came from, for messages: display name, raw data and text.
 
-    ``parsed`` is None when the document came from the cache; ``data``
-    then parses the text on demand.
+    ``parsed`` is None when the document came from the cache; ``data`` then parses the
+    text on demand. ``source`` is the text, or the file's bytes, decoded on first use.
     """
 
     file: str
     parsed: Any
-    text: str
+    source: str | bytes
+
+    @functools.cached_property
+    def text(self) -> str:
+        return self.source if isinstance(self.source, str) else decode_text(self.source, self.file)
 
     @property
     def data(self) -> Any:
@@ -130,8 +135,8 @@ M = TypeVar("M")
 
 
 def load_document(model: type[M], path: Path, name: str, cache: DocumentCache) -> tuple[M, Origin]:
-    doc, data, text = load_cached(model, path, name, cache)
-    return doc, Origin(name, data, text)
+    doc, data, source = load_cached(model, path, name, cache)
+    return doc, Origin(name, data, source)
 
 
 def load_catalog(directories: list[Path], *, strict_refs: bool = True) -> Catalog:

@@ -90,7 +90,7 @@ def _main(
 ) -> None:
     if no_builtin and data_dir is None:
         raise typer.BadParameter("--no-builtin needs --data-dir (or MIGDEV_DATA_DIR)", param_hint="--no-builtin")
-    ctx.obj = {"data_dir": data_dir, "no_builtin": no_builtin}
+    ctx.obj = {**(ctx.obj or {}), "data_dir": data_dir, "no_builtin": no_builtin}
 
 
 def _root_obj(ctx: typer.Context) -> dict[str, Any]:
@@ -101,7 +101,14 @@ def _catalog(ctx: typer.Context) -> Any:
     from .catalog import load
 
     obj = _root_obj(ctx)
-    return load(obj.get("data_dir"), obj.get("no_builtin", False))
+    catalog = load(obj.get("data_dir"), obj.get("no_builtin", False))
+    if obj.get("freeze_loaded"):
+        # The catalog lives as long as the command and holds no cycles: later garbage
+        # collections need not scan it (see entry.py; only the migdev process does this).
+        import gc
+
+        gc.freeze()
+    return catalog
 
 
 def _print_json(data: Any) -> None:
@@ -431,5 +438,7 @@ def export_report(
         typer.echo(f"Report written to {target}", err=True)
 
 
-def main() -> None:
-    app(prog_name="migdev")
+def main(freeze_loaded: bool = False) -> None:
+    """Run the CLI. ``freeze_loaded`` (the ``migdev`` command) exempts the loaded catalog from
+    garbage collection; it is process-wide, so library callers and tests leave it off."""
+    app(prog_name="migdev", obj={"freeze_loaded": freeze_loaded})
