@@ -152,3 +152,61 @@ def test_the_cache_keeps_a_bounded_number_of_directories(cache: Path, tmp_path: 
         shutil.copy(DATA / "questionnaires" / "core.yaml", root / "questionnaires" / "core.yaml")
         load_catalog([root])
     assert len(list(cache.glob("documents-*.json"))) <= 32
+
+
+def test_every_condition_kind_survives_the_round_trip_through_json() -> None:
+    """The cache keeps to_data output as JSON and rebuilds it with from_data, without
+    pydantic: nested all/any/not conditions (``not`` is stored under its file key) come back equal."""
+    from migdev_cli.models import Questionnaire
+    from migdev_cli.serialize import from_data, to_data
+
+    when = {
+        "all": [
+            {"not": {"question": "a", "equals": "yes"}},
+            {"any": [{"question": "b", "any_of": ["x", "y"]}, {"not": {"not": {"question": "b", "none_of": ["x"]}}}]},
+        ]
+    }
+    data = {
+        "id": "round_trip",
+        "title": "Round trip",
+        "version": "1",
+        "sections": [
+            {
+                "id": "s",
+                "title": "S",
+                "questions": [
+                    {"id": "a", "type": "boolean", "text": "A?", "help": "h"},
+                    {
+                        "id": "b",
+                        "type": "multiple",
+                        "text": "B?",
+                        "help": "h",
+                        "choices": [
+                            {"value": "x", "label": "X", "rules": [{"match": {"area": "trade"}, "points": 2}]},
+                            {"value": "y", "label": "Y", "exclusive": True},
+                        ],
+                    },
+                    {
+                        "id": "c",
+                        "type": "single",
+                        "text": "C?",
+                        "help": "h",
+                        "when": when,
+                        "choices": [
+                            {"value": "u", "label": "U"},
+                            {"value": "v", "label": "V"},
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
+    questionnaire = loader.validate(Questionnaire, data, "", "round_trip.yaml")
+    stored = json.loads(json.dumps(to_data(questionnaire)))
+    assert stored["sections"][0]["questions"][2]["when"]["all"][0] == {
+        "not": {"question": "a", "equals": "yes", "any_of": None, "all_of": None, "none_of": None}
+    }
+    assert from_data(Questionnaire, stored) == questionnaire
+    assert from_data(Questionnaire, stored) != loader.validate(
+        Questionnaire, {**data, "version": "2"}, "", "round_trip.yaml"
+    )
