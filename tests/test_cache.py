@@ -210,3 +210,48 @@ def test_every_condition_kind_survives_the_round_trip_through_json() -> None:
     assert from_data(Questionnaire, stored) != loader.validate(
         Questionnaire, {**data, "version": "2"}, "", "round_trip.yaml"
     )
+
+
+ANSWERS = "questionnaire: core\nanswers:\n  budget: under_100k\n"
+
+
+def test_answers_files_with_odd_paths_get_clear_errors_or_work(cache: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from migdev_cli.cli import app
+
+    runner = CliRunner()
+    loop = tmp_path / "loop.yaml"
+    loop.symlink_to(loop)
+    result = runner.invoke(app, ["assess", "--answers", str(loop)])
+    assert result.exit_code == 1
+    assert "internal error" not in result.output and "loop.yaml" in result.stderr
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/answers-\xff.yaml"))  # a name that is not UTF-8
+    odd.write_text(ANSWERS, encoding="utf-8")
+    for _ in range(2):  # the second run reads it from the cache
+        result = runner.invoke(app, ["assess", "--answers", str(odd), "--json"])
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert report["ranking"] and "budget" not in report["unanswered"]
+
+
+def test_a_pipe_is_not_cached_and_used_caches_are_kept(cache: Path, tmp_path: Path) -> None:
+    from migdev_cli.answers import load_answers
+
+    catalog = load_catalog([DATA])
+    read, write = os.pipe()
+    os.write(write, ANSWERS.encode())
+    os.close(write)
+    load_answers(Path(f"/dev/fd/{read}"), catalog.questionnaires)
+    os.close(read)
+    assert len(list(cache.glob("documents-*.json"))) == 1  # the catalog's only
+    (cache / "parsed-0123.json").write_text("{}", encoding="utf-8")  # the earlier format
+    catalog_cache = next(cache.glob("documents-*.json"))
+    for i in range(40):  # many answers files, each cached; the catalog is used in between
+        path = tmp_path / f"answers-{i}.yaml"
+        path.write_text(ANSWERS, encoding="utf-8")
+        load_answers(path, catalog.questionnaires)
+        load_catalog([DATA])
+    assert catalog_cache.exists()
+    assert len(list(cache.glob("documents-*.json"))) == 32
+    assert not list(cache.glob("parsed-*.json"))

@@ -214,3 +214,44 @@ def test_unchanged_files_are_read_without_pydantic_or_yaml(command: str, answers
     assert "migdev_cli.cache" in second
     heavy = sorted(m for m in second if m.split(".")[0] in ("pydantic", "pydantic_core", "yaml"))
     assert heavy == [], f"a run from the cache imported {heavy}"
+
+
+# --------------------------------------------------------------------------- closed pipes
+
+
+def _many_instruments(root: Path, count: int) -> Path:
+    """A data directory with ``count`` copies of one built-in instrument (new ids, no related)."""
+    from migdev_cli.catalog import builtin_data_dir
+
+    text = (builtin_data_dir() / "instruments" / "diaspora-bond.yaml").read_text(encoding="utf-8")
+    text = re.sub(r"^related:\n(?:  - .*\n)+", "related: []\n", text, flags=re.MULTILINE)
+    (root / "instruments").mkdir(parents=True)
+    for n in range(count):
+        copy = text.replace("id: diaspora-bond", f"id: diaspora-bond-{n:04d}", 1)
+        (root / "instruments" / f"bond-{n:04d}.yaml").write_text(copy, encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize("args", [["instruments", "list"], ["instruments", "list", "--json"]])
+def test_a_reader_that_stops_early_ends_the_command_quietly(args: list[str], tmp_path: Path) -> None:
+    """`migdev instruments list | head -2`: no traceback and no 'internal error' once the
+    reader has gone (the listing is far larger than the pipe's buffer)."""
+    data = _many_instruments(tmp_path / "data", 1500)
+    exe = Path(sys.executable).with_name("migdev")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "migdev_cli"]
+    env = clean_env()
+    env["MIGDEV_CACHE_DIR"] = str(tmp_path / "cache")
+    full = [*cmd, "--data-dir", str(data), "--no-builtin", *args]
+    assert subprocess.run(full, env=env, capture_output=True, timeout=120).returncode == 0  # warms the cache
+    proc = subprocess.Popen(full, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    assert proc.stdout is not None and proc.stderr is not None
+    got = b""
+    while got.count(b"\n") < 2:  # byte by byte, as `head` reads no further than it needs
+        chunk = os.read(proc.stdout.fileno(), 1)
+        assert chunk, "the listing ended early"
+        got += chunk
+    proc.stdout.close()  # the reader stops after two lines (the count and the header)
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert "internal error" not in err and "Traceback" not in err, err
+    assert proc.returncode in (0, 1)

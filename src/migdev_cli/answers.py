@@ -115,7 +115,8 @@ def load_answers(path: Path, questionnaires: dict[str, Questionnaire]) -> tuple[
     from .cache import DocumentCache, cache_dir, load_cached
 
     name = str(path)
-    cache = DocumentCache(cache_dir(), path)
+    # Only regular files are cached: a pipe (`--answers <(...)`) is read once and gone.
+    cache = DocumentCache(cache_dir() if path.is_file() else None, path)
     doc, _, source = load_cached(AnswersFile, path, name, cache)
     cache.save()
     text = source if isinstance(source, str) else decode_text(source, name)

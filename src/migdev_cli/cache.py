@@ -84,9 +84,10 @@ class DocumentCache:
             return
         try:
             self.resolved = str(scope.resolve())
-        except OSError:
+            name = hashlib.sha256(os.fsencode(self.resolved)).hexdigest()[:24]
+        except (OSError, RuntimeError, ValueError):  # e.g. a symlink loop: reading the file reports it
             return
-        self.path = root / f"documents-{hashlib.sha256(self.resolved.encode()).hexdigest()[:24]}.json"
+        self.path = root / f"documents-{name}.json"
         try:
             header, body = self.path.read_bytes().split(b"\n", 1)
             stored = json.loads(header)
@@ -125,22 +126,30 @@ class DocumentCache:
         self.changed = True
 
     def save(self) -> None:
-        """Write the entries used in this run (atomically); a cache that cannot be written is skipped."""
-        if self.path is None or not (self.changed or self.seen.keys() != self.entries.keys()):
+        """Write the entries used in this run (atomically), or only mark an unchanged cache file
+        as used; a cache that cannot be written is skipped."""
+        if self.path is None:
             return
-        # A header line (with a digest of the entries, so a damaged file is noticed) and the entries.
-        body = json.dumps(self.seen, ensure_ascii=False, separators=(",", ":"))
-        header = json.dumps({"stamp": self.stamp, "scope": self.resolved, "check": checksum(body.encode())})
         try:
+            if not (self.changed or self.seen.keys() != self.entries.keys()):
+                if self.seen:
+                    os.utime(self.path)  # recently used: pruning keeps it
+                return
+            # A header line (with a checksum of the entries, so a damaged file is noticed) and the entries.
+            body = json.dumps(self.seen, ensure_ascii=False, separators=(",", ":"))
+            header = json.dumps({"stamp": self.stamp, "scope": self.resolved, "check": checksum(body.encode())})
             self.path.parent.mkdir(parents=True, exist_ok=True)
             write_atomic(self.path, header + "\n" + body, force=True)
             self._prune()
-        except (OSError, MigdevError):
+        except (OSError, ValueError, MigdevError):
             pass
 
     def _prune(self, keep: int = 32) -> None:
-        """Keep the caches of the most recently used directories and files only (tests create many)."""
+        """Keep the caches of the 32 most recently used directories and answers files only
+        (tests create many), and drop files of the earlier cache format."""
         assert self.path is not None
+        for old in self.path.parent.glob("parsed-*.json"):
+            old.unlink(missing_ok=True)
         files = sorted(self.path.parent.glob("documents-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in files[keep:]:
             old.unlink(missing_ok=True)

@@ -147,12 +147,12 @@ def load_catalog(directories: list[Path], *, strict_refs: bool = True) -> Catalo
     # Loading creates many objects and no garbage cycles; Python's cycle collector would
     # scan them again and again as they are made (a quarter of the time for thousands of
     # instruments), so it is paused while loading.
-    paused = gc.isenabled()
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         return _load_catalog(directories, strict_refs=strict_refs)
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,6 +40,14 @@ class _Group(TyperGroup):
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except BrokenPipeError:
+            # The reader stopped early (`migdev instruments list | head`): stop quietly. Point
+            # stdout at /dev/null so that flushing it at exit does not fail again.
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            raise typer.Exit(ExitCode.ERROR) from None
         except _CLICK_ERRORS:
             raise
         except Exception as exc:  # a bug: one line, details on request
@@ -105,8 +114,12 @@ def _catalog(ctx: typer.Context) -> Any:
     if obj.get("freeze_loaded"):
         # The catalog lives as long as the command and holds no cycles: later garbage
         # collections need not scan it (see entry.py; only the migdev process does this).
+        # Parsing and validating a file leaves garbage cycles; collect them first, or they
+        # would be frozen too (a load from the cache leaves none worth a full collection).
         import gc
 
+        if any(origin.parsed is not None for origin in catalog.origins.values()):
+            gc.collect()
         gc.freeze()
     return catalog
 

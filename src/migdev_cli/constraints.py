@@ -69,6 +69,18 @@ class Tagged:
         )
 
 
+class Described:
+    """A description of a field for the JSON Schema (editors show it)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __get_pydantic_json_schema__(self, schema: Any, handler: Any) -> Any:
+        out = handler(schema)
+        out["description"] = self.text
+        return out
+
+
 def with_aliases(cls: type, handler: Any, aliases: dict[str, str]) -> Any:
     """A dataclass's schema in which fields are read and written under other keys
     (``not`` is a Python keyword, so the field is ``not_``)."""

@@ -13,10 +13,12 @@ import gc
 
 
 def main() -> None:
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         from .cli import main as run
     finally:
-        gc.freeze()
-        gc.enable()
+        gc.freeze()  # a few hundred objects of import-time garbage are frozen with them
+        if was_enabled:
+            gc.enable()
     run(freeze_loaded=True)

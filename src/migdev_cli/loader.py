@@ -297,12 +297,12 @@ def _data_path(loc: tuple[Any, ...], data: Any) -> list[Any]:
 
 @functools.lru_cache(maxsize=4)
 def _composed(text: str) -> tuple[yaml.Node | None, dict[int, dict[str, tuple[yaml.Node, yaml.Node]]]]:
+    """The node tree of a text, composed once however many problems it has (a file with
+    20,000 unknown keys would otherwise compose it 20,000 times), and a per-mapping key index."""
     import yaml
 
     from .safe_yaml import BaseLoader
 
-    """The node tree of a text, composed once however many problems it has (a file with
-    20,000 unknown keys would otherwise compose it 20,000 times), and a per-mapping key index."""
     try:
         return yaml.compose(text, Loader=BaseLoader), {}
     except (yaml.YAMLError, RecursionError, UnicodeError):
@@ -468,18 +468,11 @@ def _adapter(model: type) -> Any:
 def validate(model: type[M], data: Any, text: str, name: str) -> M:
     """Validate data against a model, or raise DataError naming every problem with its line.
 
-    This is the only place that imports pydantic; it is needed only when a file is read
-    afresh (not from the cache)."""
+    pydantic is imported here (and for `migdev schema`) only: it is needed only when a file
+    is read afresh, not from the cache."""
     from pydantic import ValidationError
 
     try:
         return _adapter(model).validate_python(data)  # type: ignore[no-any-return]
     except ValidationError as exc:
         raise DataError(problems_from_validation(exc, data, text, name, model)) from None
-
-
-def load_model(model: type[M], path: Path, display: str | None = None) -> tuple[M, Any, str]:
-    """Read, parse and validate one file; returns (model, raw data, text)."""
-    name = display or str(path)
-    data, text = read_yaml(path, name)
-    return validate(model, data, text, name), data, text

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, fields
 from typing import Annotated, Any, Literal
 
 from . import vocab
-from .constraints import CONFIG, Before, Constrained, Tagged, with_aliases
+from .constraints import CONFIG, Before, Constrained, Described, Tagged, with_aliases
 
 
 class Model:
@@ -360,7 +360,7 @@ class Question(Model):
     id: QuestionId
     type: QuestionType
     text: Text
-    short: ShortText | None = None  # a few words naming the criterion
+    short: Annotated[ShortText | None, Described("A few words naming the criterion")] = None
     help: Text
     choices: list[Choice] = field(default_factory=list)
     allow_dont_know: bool = False
