@@ -34,7 +34,7 @@ runner = CliRunner()
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test gets its own parse cache, never the user's ~/.cache/migdev."""
+    """Each test gets its own document cache, never the user's ~/.cache/migdev."""
     monkeypatch.setenv("MIGDEV_CACHE_DIR", str(tmp_path / "migdev-cache"))
 
 
