@@ -110,17 +110,25 @@ def _catalog(ctx: typer.Context) -> Any:
     from .catalog import load
 
     obj = _root_obj(ctx)
-    catalog = load(obj.get("data_dir"), obj.get("no_builtin", False))
-    if obj.get("freeze_loaded"):
-        # The catalog lives as long as the command and holds no cycles: later garbage
-        # collections need not scan it (see entry.py; only the migdev process does this).
-        # Parsing and validating a file leaves garbage cycles; collect them first, or they
-        # would be frozen too (a load from the cache leaves none worth a full collection).
-        import gc
+    if not obj.get("freeze_loaded"):
+        return load(obj.get("data_dir"), obj.get("no_builtin", False))
+    # The migdev process (entry.py): the catalog lives as long as the command and holds no
+    # cycles, so it is frozen for the cycle collector, which stays paused until then (one
+    # collection right after loading would scan every object just made). Parsing and
+    # validating a file leaves garbage cycles; they are collected first, or they would be
+    # frozen too (a load from the cache leaves none worth a full collection).
+    import gc
 
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        catalog = load(obj.get("data_dir"), obj.get("no_builtin", False))
         if any(origin.parsed is not None for origin in catalog.origins.values()):
             gc.collect()
         gc.freeze()
+    finally:
+        if was_enabled:
+            gc.enable()
     return catalog
 
 
