@@ -357,6 +357,13 @@ def test_low_trust_rules_out_state_debt_and_prefers_non_state_intermediaries(sco
 def test_forced_returnees_in_a_tvet_programme(scorer):
     result = run(scorer, FORCED_RETURN_TVET)
     assert {"skills-certification", "returnee-startup-grants"} <= top(result, 3)
+    # Coaching before departure needs time that a forced return does not leave: the answer
+    # lowers it, and the ranking says so.
+    voluntary = run(scorer, {**FORCED_RETURN_TVET, "returnee_situation": "voluntary_with_savings"})
+    assert score_of(result, "pre-return-coaching") < score_of(voluntary, "pre-return-coaching")
+    coaching = next(r for r in result.ranking if r.id == "pre-return-coaching")
+    lowered = [c for c in coaching.contributions if c.question == "returnee_situation"]
+    assert lowered and lowered[0].points < 0 and "notice" in (lowered[0].because or "")
     n = len(result.ranking)
     for iid in INVESTOR_INSTRUMENTS:
         if iid in ranked(result):
