@@ -38,3 +38,24 @@ def test_killed_export_leaves_old_or_new_file(tmp_path: Path, answers_file: Path
         assert text in (old, new), f"partial report after kill at step {step}"
         visible = [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")]
         assert sorted(visible) == ["answers.yaml", "complete.md", "report.md", "timing.md"]
+
+
+def test_temporary_files_left_by_a_killed_write_are_swept_later(tmp_path: Path) -> None:
+    """A SIGKILL between creating the temporary file and renaming it leaves a hidden
+    `.report.md.XXXXXXXX.tmp`; the next write to the same file removes it once it is an hour
+    old, and leaves younger ones (a write in progress) and other files alone."""
+    from migdev_cli.fileio import STALE_SECONDS, write_atomic
+
+    target = tmp_path / "report.md"
+    stale = tmp_path / ".report.md.abcd1234.tmp"
+    fresh = tmp_path / ".report.md.efgh5678.tmp"
+    other = tmp_path / ".notes.md.abcd1234.tmp"
+    for leftover in (stale, fresh, other):
+        leftover.write_text("partial", encoding="utf-8")
+    old = time.time() - STALE_SECONDS - 60
+    for leftover in (stale, other):
+        os.utime(leftover, (old, old))
+    write_atomic(target, "# Report\n")
+    assert target.read_text(encoding="utf-8") == "# Report\n"
+    assert not stale.exists()
+    assert fresh.exists() and other.exists()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from .errors import MigdevError, OutputExists
@@ -33,9 +35,25 @@ def write_atomic(path: Path, text: str | bytes, *, force: bool = False) -> None:
         if not force and path.exists():
             raise OutputExists(f"{path} already exists; use --force to overwrite it")
         os.replace(tmp, path)
+        _sweep(directory, path.name)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise MigdevError(f"{path}: cannot write: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+STALE_SECONDS = 3600
+
+
+def _sweep(directory: Path, name: str) -> None:
+    """Remove temporary files of earlier writes to ``name`` that were killed before they could
+    clean up (SIGKILL, power loss). Only files over an hour old: a write in progress is younger."""
+    now = time.time()
+    for old in directory.glob(f".{glob.escape(name)}.{'?' * 8}.tmp"):
+        try:
+            if now - old.stat().st_mtime > STALE_SECONDS:
+                old.unlink()
+        except OSError:
+            pass
