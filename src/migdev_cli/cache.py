@@ -21,11 +21,11 @@ ENV_NO_CACHE = "MIGDEV_NO_CACHE"
 # Parsing YAML and validating it costs more than the rest of `migdev instruments list`,
 # and importing pydantic alone costs more than the libraries a listing needs. The cache
 # keeps, per data directory (or answers file), the validated document of every file as
-# JSON (serialize.to_data), keyed by a digest of the file's bytes; serialize.from_data
-# rebuilds it without pydantic. It holds no Python objects (JSON only), it is written only
-# for files that loaded without problems, and any doubt means reading the file afresh: a
-# different code stamp, a digest of the entries that does not match (a damaged or edited
-# cache file), or an entry that does not rebuild.
+# JSON (serialize.to_data), keyed by a SHA-256 digest of the file's bytes;
+# serialize.from_data rebuilds it without pydantic. It holds no Python objects (JSON only),
+# it is written only for files that loaded without problems, and any doubt means reading the
+# file afresh: a different code stamp, a checksum of the entries that does not match (a
+# damaged or edited cache file), or an entry that does not rebuild.
 
 CACHE_FORMAT = 2
 _CODE = ("cache.py", "constraints.py", "loader.py", "models.py", "safe_yaml.py", "serialize.py", "vocab.py")

@@ -1,6 +1,6 @@
 """The ``migdev`` command's entry point.
 
-Importing typer and the CLI creates many objects and no garbage cycles, yet Python's cycle
+Importing typer and the CLI creates many objects and little garbage, yet Python's cycle
 collector runs again and again as they are made, scanning them all each time. So it is
 paused while the CLI loads, and the loaded objects are then frozen (``gc.freeze``), so later
 collections leave them alone; the same is done for the catalog once it is loaded. This
