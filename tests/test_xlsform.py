@@ -244,3 +244,23 @@ def test_reserved_names_are_refused(conditional):
     clash = validate(Questionnaire, data, "", "test")
     with pytest.raises(MigdevError, match="rename stakeholder"):
         xlsform_rows(clash)
+
+
+def test_source_date_epoch_makes_the_workbook_reproducible(tmp_path, runner, monkeypatch):
+    """With SOURCE_DATE_EPOCH the same questionnaire gives the same bytes on every run (a form
+    kept under version control does not change when nothing changed); without it the workbook
+    carries the time it was written. Either way pyxform reads it."""
+    import time
+
+    first, second, plain = tmp_path / "a.xlsx", tmp_path / "b.xlsx", tmp_path / "c.xlsx"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
+    assert runner.invoke(app, ["questionnaire", "xlsform", str(first)]).exit_code == 0
+    time.sleep(1.1)  # the document properties record the time to the second
+    assert runner.invoke(app, ["questionnaire", "xlsform", str(second)]).exit_code == 0
+    assert first.read_bytes() == second.read_bytes()
+    assert load_workbook(first).properties.modified.year == 2026
+    assert 'id="migdev_core"' in convert(xlsform=str(first), warnings=[]).xform
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert runner.invoke(app, ["questionnaire", "xlsform", str(plain)]).exit_code == 0
+    assert _sheet(plain, "survey") == _sheet(first, "survey")
+    assert load_workbook(plain).properties.modified != load_workbook(first).properties.modified

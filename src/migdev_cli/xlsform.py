@@ -22,6 +22,8 @@ strips them again. openpyxl is imported only inside the functions that write.
 from __future__ import annotations
 
 import io
+import os
+import re
 from pathlib import Path
 
 from .errors import MigdevError
@@ -247,7 +249,32 @@ def xlsform_bytes(questionnaire: Questionnaire) -> bytes:
         sheet.freeze_panes = "A2"
     buffer = io.BytesIO()
     workbook.save(buffer)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return _stamped(buffer.getvalue(), int(epoch))
     return buffer.getvalue()
+
+
+def _stamped(data: bytes, epoch: int) -> bytes:
+    """The workbook with every time in it set to ``epoch`` (the reproducible-builds convention
+    SOURCE_DATE_EPOCH), so the same questionnaire gives the same bytes: openpyxl stamps the
+    time of saving into the document properties and into every entry of the zip archive."""
+    import zipfile
+    from datetime import UTC, datetime
+
+    when = datetime.fromtimestamp(max(epoch, 315532800), tz=UTC)  # zip dates start in 1980
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            body = source.read(entry)
+            if entry.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\g<2>", body)
+            info = zipfile.ZipInfo(entry.filename, date_time=when.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = entry.external_attr
+            target.writestr(info, body)
+    return out.getvalue()
 
 
 def questionnaire_to_xlsform(questionnaire: Questionnaire, path: Path, *, force: bool = False) -> None:
