@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import fileio
+from . import fileio, vocab
 from .conditions import evaluate
 from .errors import DataError, Problem
-from .loader import MAX_PROBLEMS, cap_problems, decode_text, field_name, line_of
+from .loader import MAX_PROBLEMS, cap_problems, decode_text, field_name, line_of, short_repr
 from .models import AnswersFile, Programme, Question, Questionnaire
 from .serialize import to_data
 from .suggest import did_you_mean
@@ -32,19 +32,25 @@ Value = str | list[str]
 def normalise(question: Question, raw: Any) -> Value:
     """Check one raw answer against its question; raise ValueError with a plain message."""
     allowed = question.values
+    _or_dont_know = f" or answer {vocab.DONT_KNOW}" if question.allow_dont_know else ""
 
     def one(item: Any) -> str:
         if isinstance(item, bool):
             item = "yes" if item else "no"
         if isinstance(item, (int, float)):
             item = str(item)
+        if item is None:
+            raise ValueError(f"no answer (empty or null); leave the question out{_or_dont_know}")
         if not isinstance(item, str):
-            raise ValueError(f"expected a choice value, found {type(item).__name__}")
+            kind = {"dict": "a mapping", "list": "a list"}.get(type(item).__name__, type(item).__name__)
+            raise ValueError(f"expected a choice value, found {kind}")
         item = item.strip()
         if question.type == "boolean":
             item = {"true": "yes", "false": "no", "y": "yes", "n": "no"}.get(item.lower(), item.lower())
         if item not in allowed:
-            raise ValueError(f"unknown choice {item!r}{did_you_mean(item, allowed)}; choices: {', '.join(allowed)}")
+            raise ValueError(
+                f"unknown choice {short_repr(item)}{did_you_mean(item, allowed)}; choices: {', '.join(allowed)}"
+            )
         return item
 
     if question.type == "multiple":

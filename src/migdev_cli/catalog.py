@@ -62,6 +62,7 @@ class Catalog:
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
     directories: list[Path] = field(default_factory=list)
+    layers: dict[tuple[str, str], Path] = field(default_factory=dict)  # the directory each document came from
 
     def instrument(self, iid: str) -> Instrument:
         try:
@@ -193,6 +194,7 @@ def _load_catalog(directories: list[Path], *, strict_refs: bool) -> Catalog:
                 layer[key] = name
                 store[doc.id] = doc  # type: ignore[index]
                 catalog.origins[key] = origin
+                catalog.layers[key] = directory
         cache.save()
     problems.extend(check_references(catalog, strict_refs=strict_refs))
     catalog.warnings = [p for p in problems if p.severity == "warning"]

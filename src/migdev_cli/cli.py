@@ -205,25 +205,46 @@ def instruments_show(
 
 @app.command()
 def validate(
+    ctx: typer.Context,
     directory: Annotated[
-        Path | None, typer.Argument(help="A data directory (instruments/, questionnaires/); default: built-in.")
+        Path | None,
+        typer.Argument(help="A data directory (instruments/, questionnaires/); default: --data-dir, else built-in."),
     ] = None,
+    alone: Annotated[
+        bool, typer.Option("--alone", help="Check DIRECTORY on its own, not laid over the built-in catalog.")
+    ] = False,
 ) -> None:
-    """Check a catalog: every problem is listed as file:line: field: message."""
-    from .catalog import builtin_data_dir, load_catalog
+    """Check a catalog as `--data-dir` would use it: every problem is listed as file:line: field: message.
 
-    target = directory or builtin_data_dir()
-    catalog = load_catalog([target])
+    A directory is checked laid over the built-in catalog (so it may refer to built-in
+    instruments and questions), unless --alone (or --no-builtin) is given.
+    """
+    from .catalog import builtin_data_dir, data_dirs, load_catalog
+
+    obj = _root_obj(ctx)
+    target = directory or obj.get("data_dir")
+    if target is None:
+        if alone:
+            raise UsageError("--alone needs a DIRECTORY (or --data-dir)")
+        target = builtin_data_dir()
+        directories = [target]
+    else:
+        directories = data_dirs(target, alone or obj.get("no_builtin", False))
+    catalog = load_catalog(directories)
     for warning in catalog.warnings:
         typer.echo(str(warning), err=True)
+    own = {key for key, layer in catalog.layers.items() if layer == directories[-1]}
     counts: dict[str, int] = {}
-    for inst in catalog.instruments.values():
-        counts[inst.area] = counts.get(inst.area, 0) + 1
+    for kind, iid in own:
+        if kind == "instruments":
+            area = catalog.instruments[iid].area
+            counts[area] = counts.get(area, 0) + 1
     detail = ", ".join(f"{n} {area}" for area, n in sorted(counts.items()))
-    typer.echo(
-        f"{target}: OK: {len(catalog.instruments)} instruments ({detail}), "
-        f"{len(catalog.questionnaires)} questionnaire(s)"
-    )
+    questionnaires = sum(1 for kind, _ in own if kind == "questionnaires")
+    line = f"{target}: OK: {sum(counts.values())} instruments ({detail}), {questionnaires} questionnaire(s)"
+    if len(directories) > 1:
+        line += f"; laid over the built-in catalog: {len(catalog.instruments)} instruments in all"
+    typer.echo(line)
 
 
 @app.command()
@@ -350,6 +371,8 @@ def assess(
         return
     if skip_invalid:
         raise UsageError("--skip-invalid needs --responses")
+    if save_answers is not None and str(save_answers) == "-":
+        raise UsageError("--save-answers needs a file name; '-' (standard output) is not supported")
     from .answers import save_answers as write_answers
     from .models import Programme
     from .scoring import Scorer

@@ -17,11 +17,14 @@ def write_atomic(path: Path, text: str | bytes, *, force: bool = False) -> None:
     A reader (or a crash) sees either the old file or the new one, never a partial one.
     Without ``force`` an existing file is left alone and OutputExists is raised.
     """
-    if path.exists() and not force:
+    if not str(path) or str(path) in (".", os.sep) or path.name in ("", ".", ".."):
+        raise MigdevError(f"{str(path)!r} is not a file name")
+    if os.path.lexists(path) and not force:  # lexists: a dangling symlink counts as existing
         raise OutputExists(f"{path} already exists; use --force to overwrite it")
     directory = path.parent if str(path.parent) else Path(".")
     if not directory.is_dir():
-        raise MigdevError(f"{path}: directory {directory} does not exist")
+        problem = "is not a directory" if directory.exists() else "does not exist"
+        raise MigdevError(f"{path}: {directory} {problem}")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     except OSError as exc:
@@ -32,8 +35,9 @@ def write_atomic(path: Path, text: str | bytes, *, force: bool = False) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        if not force and path.exists():
+        if not force and os.path.lexists(path):
             raise OutputExists(f"{path} already exists; use --force to overwrite it")
+        os.chmod(tmp, _mode(path))
         os.replace(tmp, path)
         _sweep(directory, path.name)
     except OSError as exc:
@@ -45,6 +49,17 @@ def write_atomic(path: Path, text: str | bytes, *, force: bool = False) -> None:
 
 
 STALE_SECONDS = 3600
+
+
+def _mode(path: Path) -> int:
+    """The permissions the written file gets: those of the file it replaces, else what a plain
+    open() would give (0666 less the umask). The temporary file starts private (0600)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _sweep(directory: Path, name: str) -> None:

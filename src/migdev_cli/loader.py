@@ -377,24 +377,34 @@ def cap_problems(problems: list[Problem], name: str, total: int | None = None) -
     return [*problems[:MAX_PROBLEMS], more]
 
 
+# The identifier patterns of models.py, in words.
+_IDENTIFIER_RULES = {
+    r"^[a-z0-9]+(-[a-z0-9]+)*$": "lower-case letters and digits, words joined by single hyphens",
+    r"^[a-z][a-z0-9_]*$": "a lower-case letter, then lower-case letters, digits or _",
+    r"^[a-z0-9][a-z0-9_]*$": "lower-case letters, digits or _, not starting with _",
+}
+
+
 def _message(err: dict[str, Any], known_keys: set[str]) -> str:
     kind = err["type"]
     if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         key = str(err["loc"][-1])
-        return f"unknown key {_short(key)}{did_you_mean(key, known_keys)}"
+        return f"unknown key {short_repr(key)}{did_you_mean(key, known_keys)}"
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", str(err.get("ctx", {}).get("expected", "")))
         value = err.get("input")
-        return f"unknown value {_short(value)}{did_you_mean(str(value), expected)}; allowed: {', '.join(expected)}"
+        return f"unknown value {short_repr(value)}{did_you_mean(str(value), expected)}; allowed: {', '.join(expected)}"
     if kind == "string_pattern_mismatch":
-        return f"{_short(err.get('input'))} is not a valid identifier (lower-case letters, digits, - or _)"
+        pattern = str(err.get("ctx", {}).get("pattern", ""))
+        rule = _IDENTIFIER_RULES.get(pattern, f"it must match {pattern}")
+        return f"{short_repr(err.get('input'))} is not a valid identifier ({rule})"
     if kind == "missing":
         return "required field is missing"
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ")
 
 
-def _short(value: Any, limit: int = 80) -> str:
+def short_repr(value: Any, limit: int = 80) -> str:
     """repr() of a value from the data, cut short: a 2 MB value must not fill the terminal."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 4] + "...'"

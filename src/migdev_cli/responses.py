@@ -421,10 +421,10 @@ def read_responses(path: Path, questionnaire: Questionnaire, *, skip_invalid: bo
                 f"{name}: column {col.header or col.index + 1!r} ignored: {col.message}; it has no value in any row"
             )
     if not result.respondents:
-        if result.skipped:
-            raise DataError(
-                [Problem(name, None, "", f"every one of the {result.rows} rows has a problem; nothing to assess")]
-            )
+        if result.skipped:  # each row's problems, then why nothing is left
+            problems = cap_problems([p for s in result.skipped for p in s.problems], name)
+            last = Problem(name, None, "", f"every one of the {result.rows} rows has a problem; nothing to assess")
+            raise DataError([*problems, last])
         raise DataError([Problem(name, None, "", "no responses: the file has a header row only")])
     return result
 

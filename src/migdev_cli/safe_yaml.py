@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .loader import _short
+from .loader import short_repr
 
 BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -55,7 +55,7 @@ class Loader(BaseLoader):  # type: ignore[misc, valid-type]
             raise yaml.constructor.ConstructorError(
                 None,
                 None,
-                f"cannot read {_short(node.value) if isinstance(node.value, str) else 'this'} as {tag}",
+                f"cannot read {short_repr(node.value) if isinstance(node.value, str) else 'this'} as {tag}",
                 node.start_mark,
             ) from None
 

@@ -250,9 +250,17 @@ def xlsform_bytes(questionnaire: Questionnaire) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
+    if epoch:
+        if not epoch.isdigit() or int(epoch) > MAX_EPOCH:
+            raise MigdevError(
+                f"SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 "
+                f"(at most {MAX_EPOCH}, the end of 9999); got {epoch[:40]!r}"
+            )
         return _stamped(buffer.getvalue(), int(epoch))
     return buffer.getvalue()
+
+
+MAX_EPOCH = 253402300799
 
 
 def _stamped(data: bytes, epoch: int) -> bytes:
@@ -262,15 +270,17 @@ def _stamped(data: bytes, epoch: int) -> bytes:
     import zipfile
     from datetime import UTC, datetime
 
-    when = datetime.fromtimestamp(max(epoch, 315532800), tz=UTC)  # zip dates start in 1980
+    when = datetime.fromtimestamp(epoch, tz=UTC)
     stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    # zip entries can only record 1980 to 2107
+    zipped = datetime.fromtimestamp(min(max(epoch, 315532800), 4354819198), tz=UTC).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for entry in source.infolist():
             body = source.read(entry)
             if entry.filename == "docProps/core.xml":
                 body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp + rb"\g<2>", body)
-            info = zipfile.ZipInfo(entry.filename, date_time=when.timetuple()[:6])
+            info = zipfile.ZipInfo(entry.filename, date_time=zipped)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = entry.external_attr
             target.writestr(info, body)
