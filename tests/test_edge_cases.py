@@ -129,3 +129,42 @@ def test_null_and_huge_answers_get_short_clear_messages(tmp_path: Path, runner) 
     assert any(":3: answers.trust: no answer (empty or null); leave the question out" in line for line in lines)
     budget = next(line for line in lines if "answers.budget" in line)
     assert "unknown choice 'xxxx" in budget and len(budget) < 400
+
+
+def test_consolidated_markdown_keeps_warnings_and_says_when_all_agree(tmp_path: Path, runner) -> None:
+    export = tmp_path / "alike.csv"
+    # both answer budget alike; row 2 answers a question that is hidden for it; `notes` is unknown
+    export.write_text(
+        "_id,programme/budget,target/stage,target/returnee_situation,notes\n"
+        "1,under_100k,arrival,voluntary_with_savings,\n"
+        "2,under_100k,arrival,,\n",
+        encoding="utf-8",
+    )
+    md = runner.invoke(app, ["export", "--responses", str(export), "--output", "-"])
+    assert md.exit_code == 0, md.output
+    assert "## Warnings" in md.stdout
+    assert "column 'notes' ignored" in md.stdout and "returnee\\_situation' ignored in row 2" in md.stdout
+    assert "answered alike by all of them" in md.stdout
+    data = runner.invoke(app, ["assess", "--responses", str(export), "--json"])
+    assert data.exit_code == 0, data.output
+    assert '"disagreement": -0.0' not in data.stdout and '"disagreement": 0.0' in data.stdout
+
+
+def test_the_report_depends_on_the_answers_not_on_how_the_file_was_named(
+    tmp_path: Path, runner, answers_file: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(answers_file.parent)
+    reports = [
+        runner.invoke(app, ["export", "--answers", name, "--output", "-"]).stdout
+        for name in (answers_file.name, f"./{answers_file.name}", str(answers_file))
+    ]
+    assert reports[0] == reports[1] == reports[2]
+    footer = reports[0].rstrip().splitlines()[-1]
+    assert re.search(rf"answers fingerprint [0-9a-f]{{12}} from {re.escape(answers_file.name)}\.$", footer)
+    changed = answers_file.read_text(encoding="utf-8").replace("budget: 100k_to_1m", "budget: over_1m")
+    assert changed != answers_file.read_text(encoding="utf-8")
+    other = tmp_path / "other.yaml"
+    other.write_text(changed, encoding="utf-8")
+    footer_other = runner.invoke(app, ["export", "--answers", str(other), "--output", "-"]).stdout.splitlines()[-1]
+    fingerprint = re.compile(r"answers fingerprint ([0-9a-f]{12})")
+    assert fingerprint.search(footer)[1] != fingerprint.search(footer_other)[1]  # type: ignore[index]

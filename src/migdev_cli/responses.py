@@ -721,6 +721,9 @@ def _entropy(counts: Iterable[int], total: int) -> float:
     return -sum(c / total * math.log(c / total) for c in counts if c)
 
 
+ALIKE = "Every question answered by two or more respondents was answered alike by all of them."
+
+
 def question_spread(questionnaire: Questionnaire, scored: Sequence[Scored]) -> list[QuestionSpread]:
     """Questions answered by at least two respondents, most disputed first."""
     answers = Counter(chain.from_iterable(s.keys for s in scored))
@@ -743,7 +746,8 @@ def question_spread(questionnaire: Questionnaire, scored: Sequence[Scored]) -> l
         else:
             spread = _entropy(counts.values(), n) / math.log(len(question.values))
         ordered = {v: counts[v] for v in question.values if counts[v]}
-        out.append((position, QuestionSpread(question.id, question.name, n, round(spread, 2), ordered)))
+        # max(0.0, ...): everybody alike gives -0.0, which JSON would print as such
+        out.append((position, QuestionSpread(question.id, question.name, n, max(0.0, round(spread, 2)), ordered)))
     out.sort(key=lambda ps: (-ps[1].disagreement, ps[0]))
     return [s for _, s in out]
 
@@ -964,6 +968,8 @@ def print_consolidated(result: Consolidated, top: int | None = 10, respondents_s
                 f"{d.disagreement:.2f}",
             )
         out.print(spread)
+    elif result.disagreement:
+        out.print(plain(ALIKE))
 
     if result.by_group:
         shown = result.consolidated[:GROUP_TOP]
@@ -1037,6 +1043,8 @@ def render_consolidated_markdown(result: Consolidated, top: int | None = None, g
             label = question.label_of if question else str
             rows.append([d.text, "; ".join(f"{label(v)}: {c}" for v, c in d.answers.items()), f"{d.disagreement:.2f}"])
         out += table(["Question", "Answers", "Disagreement"], rows, right=(2,))
+    elif result.disagreement:
+        out += ["## Where respondents disagree most", "", ALIKE, ""]
 
     if result.by_group:
         best = result.consolidated[:group_top]
@@ -1069,6 +1077,10 @@ def render_consolidated_markdown(result: Consolidated, top: int | None = None, g
     if result.skipped:
         out += ["## Skipped rows", ""]
         out += [f"- Row {s.row}: " + md_inline("; ".join(s.to_dict()["problems"])) for s in result.skipped]
+        out.append("")
+    if result.warnings:
+        out += ["## Warnings", ""]
+        out += [f"- {md_inline(w)}" for w in result.warnings]
         out.append("")
     out += [
         "## Method",
