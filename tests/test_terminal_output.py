@@ -3,6 +3,7 @@ the CLI module starts without importing the prompt library, rich or the export c
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -255,3 +256,14 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(args: list[str], tmp
     proc.wait(timeout=120)
     assert "internal error" not in err and "Traceback" not in err, err
     assert proc.returncode in (0, 1)
+
+
+@pytest.mark.parametrize("columns", [30, 50])
+def test_a_narrow_terminal_still_shows_the_instrument_names(columns: int, answers_file: Path) -> None:
+    ranking = json.loads(migdev("assess", "--answers", str(answers_file), "--json", env=clean_env()).stdout)
+    first = ranking["ranking"][0]["name"].split()[0]
+    result = migdev("assess", "--answers", str(answers_file), env=clean_env(COLUMNS=str(columns)))
+    assert result.returncode == 0, result.stderr
+    table = result.stdout.split("Excluded instruments")[0]
+    assert re.search(rf"│ +1 │ {re.escape(first)}\b", table), table[:2000]
+    assert widest(result.stdout) <= columns

@@ -140,19 +140,22 @@ def _bar(score: float, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
-def ranking_table(result: Assessment, top: int | None) -> Table:
+def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Table:
     rows = result.ranking if top is None else [r for r in result.ranking if r.rank <= top]
+    # On a narrow terminal the instrument's name matters most: the score bar and the
+    # "Why" column give way first (the bar is dropped below 60 columns).
+    bars = width >= 60
     table = Table(title="Recommended instruments", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("Instrument", ratio=2)
+    table.add_column("Instrument", ratio=2, min_width=min(20, max(8, width // 3)))
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Cover", justify="right")
-    table.add_column("Why (answers that raised or lowered the score)", ratio=3)
+    table.add_column("Why (answers that raised or lowered the score)" if width >= 80 else "Why", ratio=3)
     for r in rows:
         table.add_row(
             str(r.rank),
             Text.assemble(plain(r.name), "\n", Text(f"{r.id} ({area_label(r.area)})", style="dim")),
-            Text(f"{r.score:5.1f}\n{_bar(r.score)}"),
+            Text(f"{r.score:5.1f}" + (f"\n{_bar(r.score)}" if bars else "")),
             f"{r.coverage:.0%}",
             _bullets(r.reasons) if r.reasons else Text("No answer moved it from neutral", style="dim"),
         )
@@ -180,7 +183,7 @@ def sensitivity_panel(result: Assessment) -> Panel:
 
 
 def print_assessment(out: Console, result: Assessment, top: int | None) -> None:
-    out.print(ranking_table(result, top))
+    out.print(ranking_table(result, top, out.width))
     if result.excluded:
         out.print(excluded_table(result))
     if result.sensitivity is not None:

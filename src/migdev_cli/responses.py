@@ -928,9 +928,9 @@ def print_consolidated(result: Consolidated, top: int | None = 10, respondents_s
     rows = [s for s in result.consolidated if top is None or s.rank <= top]
     table = Table(title=f"Consolidated ranking ({n} respondent{'s' if n != 1 else ''})", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("Instrument")
+    table.add_column("Instrument", min_width=min(20, max(8, out.width // 3)))  # the name matters most
     table.add_column("Mean", justify="right")
-    table.add_column("Range", justify="right", no_wrap=True)
+    table.add_column("Range", justify="right")
     table.add_column(f"Top {TOP}", justify="right")
     table.add_column("Excl.", justify="right")
     table.add_column("Agree", justify="right")
