@@ -168,3 +168,17 @@ def test_the_report_depends_on_the_answers_not_on_how_the_file_was_named(
     footer_other = runner.invoke(app, ["export", "--answers", str(other), "--output", "-"]).stdout.splitlines()[-1]
     fingerprint = re.compile(r"answers fingerprint ([0-9a-f]{12})")
     assert fingerprint.search(footer)[1] != fingerprint.search(footer_other)[1]  # type: ignore[index]
+
+
+def test_keys_and_sections_yaml_reads_as_something_else_get_their_own_line(tmp_path: Path, runner) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "questionnaire: core\nprogramme: null\nanswers:\n  budget: under_100k\n  yes: x\n  null: z\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["assess", "--answers", str(answers)])
+    assert result.exit_code == 1
+    err = result.stderr
+    assert ":2: programme: expected a mapping of keys to values, found nothing" in err
+    assert ":5: answers.True: the key True is not text" in err and "put the key in quotes" in err
+    assert ":6: answers.None: the key None is not text" in err
+    assert "Input should be" not in err

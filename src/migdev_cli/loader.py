@@ -359,7 +359,8 @@ def printable(value: Any, limit: int = 80) -> str:
 def field_name(path: list[Any]) -> str:
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{printable(part)}" if out else printable(part))
+        index = isinstance(part, int) and not isinstance(part, bool)
+        out += f"[{part}]" if index else (f".{printable(part)}" if out else printable(part))
     return out
 
 
@@ -400,8 +401,20 @@ def _message(err: dict[str, Any], known_keys: set[str]) -> str:
         return f"{short_repr(err.get('input'))} is not a valid identifier ({rule})"
     if kind == "missing":
         return "required field is missing"
+    if kind in ("model_type", "dataclass_type", "dict_type"):
+        return f"expected a mapping of keys to values, found {_kind(err.get('input'))}"
     msg = str(err["msg"])
     return msg.removeprefix("Value error, ")
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in words."""
+    if value is None:
+        return "nothing (null or an empty value)"
+    if isinstance(value, bool):
+        return "true/false"
+    names = {"list": "a list", "str": "text", "int": "a number", "float": "a number", "dict": "a mapping"}
+    return names.get(type(value).__name__, type(value).__name__)
 
 
 def short_repr(value: Any, limit: int = 80) -> str:
@@ -451,13 +464,20 @@ def problems_from_validation(exc: Any, data: Any, text: str, name: str, model: t
     seen: set[tuple[int | None, str, str]] = set()
     for err in exc.errors(include_url=False):
         if err["type"] in ("model_type", "dataclass_type") and not err["loc"]:
-            kind = type(data).__name__
-            kind = {"list": "a list", "str": "text", "int": "a number"}.get(kind, kind)
-            problems.append(Problem(name, 1, "", f"expected a mapping of keys to values, found {kind}"))
+            problems.append(Problem(name, 1, "", f"expected a mapping of keys to values, found {_kind(data)}"))
             continue
-        path = _data_path(tuple(err["loc"]), data)
+        loc = tuple(err["loc"])
+        message = _message(err, known)
+        if loc and loc[-1] == "[key]" and not isinstance(err.get("input"), str):
+            # a mapping key that is not text; pydantic names it by position or as text
+            loc = (*loc[:-2], err.get("input"))
+            message = (
+                f"the key {short_repr(err.get('input'))} is not text: YAML reads unquoted yes, no, true, "
+                "false, on and off as true or false, and null or ~ as nothing; put the key in quotes"
+            )
+        path = _data_path(loc, data)
         line = line_of(text, path)
-        key = (line, field_name(path), _message(err, known))
+        key = (line, field_name(path), message)
         if key not in seen:
             seen.add(key)
             problems.append(Problem(name, line, key[1], key[2]))
