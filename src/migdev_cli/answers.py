@@ -21,7 +21,7 @@ from typing import Any
 from . import fileio, vocab
 from .conditions import evaluate
 from .errors import DataError, Problem
-from .loader import MAX_PROBLEMS, cap_problems, decode_text, field_name, line_of, short_repr
+from .loader import MAX_PROBLEMS, cap_problems, field_name, line_of, short_repr, text_of
 from .models import AnswersFile, Programme, Question, Questionnaire
 from .serialize import to_data
 from .suggest import did_you_mean
@@ -125,7 +125,7 @@ def load_answers(path: Path, questionnaires: dict[str, Questionnaire]) -> tuple[
     cache = DocumentCache(cache_dir() if path.is_file() else None, path)
     doc, _, source = load_cached(AnswersFile, path, name, cache)
     cache.save()
-    text = source if isinstance(source, str) else decode_text(source, name)
+    text = text_of(source, name)
     if doc.questionnaire not in questionnaires:
         raise DataError(
             [

@@ -119,16 +119,12 @@ def _catalog(ctx: typer.Context) -> Any:
     # frozen too (a load from the cache leaves none worth a full collection).
     import gc
 
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    from .collector import paused
+
+    with paused(freeze=True):
         catalog = load(obj.get("data_dir"), obj.get("no_builtin", False))
         if any(origin.parsed is not None for origin in catalog.origins.values()):
             gc.collect()
-        gc.freeze()
-    finally:
-        if was_enabled:
-            gc.enable()
     return catalog
 
 

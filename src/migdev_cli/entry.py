@@ -9,16 +9,10 @@ saves about a tenth of a typical command's start-up, and more for large catalogs
 
 from __future__ import annotations
 
-import gc
+from .collector import paused
 
 
 def main() -> None:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused(freeze=True):  # a few hundred objects of import-time garbage are frozen with them
         from .cli import main as run
-    finally:
-        gc.freeze()  # a few hundred objects of import-time garbage are frozen with them
-        if was_enabled:
-            gc.enable()
     run(freeze_loaded=True)

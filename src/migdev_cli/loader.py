@@ -171,6 +171,11 @@ def decode_text(raw: bytes, name: str) -> str:
     return text
 
 
+def text_of(source: str | bytes, name: str) -> str:
+    """A file's text from its text or its bytes (see decode_text)."""
+    return source if isinstance(source, str) else decode_text(source, name)
+
+
 def read_text(path: Path, display: str | None = None) -> str:
     """Read a file as UTF-8 text within the size limit, or raise DataError."""
     name = display or str(path)
@@ -425,19 +430,19 @@ def short_repr(value: Any, limit: int = 80) -> str:
 
 def model_keys(model: type, seen: set[type] | None = None) -> set[str]:
     """Every field name (or the key it is written under) reachable from a model, for 'did you mean'."""
-    import dataclasses
     import typing
+
+    from .serialize import file_keys
 
     seen = seen if seen is not None else set()
     if model in seen:
         return set()
     seen.add(model)
-    aliases = getattr(model, "ALIASES", {})
     hints = typing.get_type_hints(model)
     keys: set[str] = set()
-    for field in dataclasses.fields(model):
-        keys.add(aliases.get(field.name, field.name))
-        for sub in _models_in(hints[field.name]):
+    for name, key in file_keys(model):
+        keys.add(key)
+        for sub in _models_in(hints[name]):
             keys |= model_keys(sub, seen)
     return keys
 

@@ -140,6 +140,11 @@ def _bar(score: float, width: int = 10) -> str:
     return "█" * filled + "░" * (width - filled)
 
 
+def name_width(width: int) -> int:
+    """The least width of an instrument-name column: on a narrow terminal the name matters most."""
+    return min(20, max(8, width // 3))
+
+
 def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Table:
     rows = result.ranking if top is None else [r for r in result.ranking if r.rank <= top]
     # On a narrow terminal the instrument's name matters most: the score bar and the
@@ -147,7 +152,7 @@ def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Tabl
     bars = width >= 60
     table = Table(title="Recommended instruments", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("Instrument", ratio=2, min_width=min(20, max(8, width // 3)))
+    table.add_column("Instrument", ratio=2, min_width=name_width(width))
     table.add_column("Score", justify="right", no_wrap=True)
     table.add_column("Cover", justify="right")
     table.add_column("Why (answers that raised or lowered the score)" if width >= 80 else "Why", ratio=3)

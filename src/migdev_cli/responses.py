@@ -44,7 +44,6 @@ Consolidating (:func:`consolidate`)
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import math
 import re
@@ -59,6 +58,7 @@ from pathlib import Path
 from typing import Any
 
 from .answers import Value, normalise, resolve
+from .collector import paused
 from .conditions import evaluate, questions_in
 from .errors import DataError, MigdevError, Problem
 from .escaping import visible
@@ -819,13 +819,8 @@ def consolidate(
     if not respondents:
         raise MigdevError("no respondents to consolidate")
     bulk = scorer if isinstance(scorer, BulkScorer) else BulkScorer(scorer)
-    collecting = gc.isenabled()
-    gc.disable()  # thousands of small, long-lived results: the cycle collector would only rescan them
-    try:
+    with paused():  # thousands of small, long-lived results: the cycle collector would only rescan them
         return _consolidate(bulk, respondents, file, asks_stakeholder)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _consolidate(
@@ -907,7 +902,7 @@ def print_consolidated(result: Consolidated, top: int | None = 10, respondents_s
     from rich.table import Table
     from rich.text import Text
 
-    from .render import console, plain
+    from .render import console, name_width, plain
     from .scoring import area_label
 
     out = console()
@@ -928,7 +923,7 @@ def print_consolidated(result: Consolidated, top: int | None = 10, respondents_s
     rows = [s for s in result.consolidated if top is None or s.rank <= top]
     table = Table(title=f"Consolidated ranking ({n} respondent{'s' if n != 1 else ''})", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("Instrument", min_width=min(20, max(8, out.width // 3)))  # the name matters most
+    table.add_column("Instrument", min_width=name_width(out.width))
     table.add_column("Mean", justify="right")
     table.add_column("Range", justify="right")
     table.add_column(f"Top {TOP}", justify="right")

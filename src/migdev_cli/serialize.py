@@ -23,7 +23,8 @@ _KEYS: dict[type, tuple[tuple[str, str], ...]] = {}  # class -> (field name, key
 _BUILDERS: dict[type, tuple[tuple[str, str, Convert | None], ...]] = {}
 
 
-def _keys(cls: type) -> tuple[tuple[str, str], ...]:
+def file_keys(cls: type) -> tuple[tuple[str, str], ...]:
+    """Each field of a model with the key it is written under in files (``not_`` is ``not``)."""
     keys = _KEYS.get(cls)
     if keys is None:
         aliases = getattr(cls, "ALIASES", {})
@@ -35,7 +36,7 @@ def to_data(value: Any, *, exclude_none: bool = False) -> Any:
     """A model (or a list or dict of them) as JSON-ready data, fields under their file keys."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out = {}
-        for name, key in _keys(type(value)):
+        for name, key in file_keys(type(value)):
             item = getattr(value, name)
             if item is None and exclude_none:
                 continue
@@ -66,7 +67,7 @@ def from_data(cls: type[T], data: Any) -> T:
 
 def _compile(cls: type) -> tuple[tuple[str, str, Convert | None], ...]:
     hints = typing.get_type_hints(cls, include_extras=True)
-    builder = tuple((name, key, _converter(hints[name])) for name, key in _keys(cls))
+    builder = tuple((name, key, _converter(hints[name])) for name, key in file_keys(cls))
     _BUILDERS[cls] = builder
     return builder
 
