@@ -55,6 +55,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["business_creation"],
             "lead_implementer": "local_authority",
+            "component_location": "origin",
             "programme_type": ["local_economic_development", "bds_m4p"],
             "bottlenecks": ["skills", "finance", "market_access"],
             "stage": ["pre_departure", "long_term"],
@@ -80,6 +81,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["investment", "enabling_environment"],
             "lead_implementer": "national_government",
+            "component_location": "origin",
             "programme_type": ["local_economic_development"],
             "bottlenecks": ["finance", "weak_institutions"],
             "cofinancing": "yes",
@@ -103,6 +105,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["business_creation", "investment"],
             "lead_implementer": "national_government",
+            "component_location": "origin",
             "programme_type": ["access_to_finance", "private_sector_development"],
             "bottlenecks": ["finance", "skills"],
             "cofinancing": "yes",
@@ -126,6 +129,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["investment"],
             "lead_implementer": "national_government",
+            "component_location": "both",
             "programme_type": ["access_to_finance"],
             "bottlenecks": ["finance", "remittance_costs"],
             "cofinancing": "yes",
@@ -150,6 +154,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["business_creation"],
             "lead_implementer": "tc_programme",
+            "component_location": "origin",
             "programme_type": ["tvet_employment", "bds_m4p"],
             "bottlenecks": ["finance", "skills"],
             "budget": "over_1m",
@@ -174,6 +179,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["investment"],
             "lead_implementer": "national_government",
+            "component_location": "both",
             "programme_type": ["access_to_finance", "investment_climate_sme"],
             "bottlenecks": ["finance"],
             "cofinancing": "yes",
@@ -198,6 +204,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["investment", "business_creation"],
             "lead_implementer": "diaspora_ngo",
+            "component_location": "both",
             "programme_type": ["access_to_finance", "bds_m4p"],
             "bottlenecks": ["finance", "trust"],
             "budget": "100k_to_1m",
@@ -222,6 +229,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["trade", "enabling_environment"],
             "lead_implementer": "local_authority",
+            "component_location": "both",
             "programme_type": ["local_economic_development", "trade_export_technology"],
             "bottlenecks": ["networks", "weak_institutions", "market_access"],
             "stage": ["long_term"],
@@ -243,6 +251,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["trade"],
             "lead_implementer": "national_government",
+            "component_location": "both",
             "programme_type": ["trade_export_technology", "cluster_value_chain"],
             "bottlenecks": ["market_access", "information"],
             "stage": ["long_term"],
@@ -264,6 +273,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["business_creation"],
             "lead_implementer": "diaspora_ngo",
+            "component_location": "both",
             "programme_type": ["bds_m4p", "tvet_employment"],
             "bottlenecks": ["skills", "finance"],
             "budget": "under_100k",
@@ -285,6 +295,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["business_creation"],
             "lead_implementer": "tc_programme",
+            "component_location": "both",
             "programme_type": ["bds_m4p", "access_to_finance"],
             "bottlenecks": ["finance", "skills"],
             "time_horizon": "under_1y",
@@ -304,6 +315,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["enabling_environment"],
             "lead_implementer": "tc_programme",
+            "component_location": "both",
             "programme_type": ["private_sector_development", "tvet_employment"],
             "bottlenecks": ["weak_institutions", "skills"],
             "time_horizon": "under_1y",
@@ -328,6 +340,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["enabling_environment"],
             "lead_implementer": "national_government",
+            "component_location": "both",
             "programme_type": ["investment_climate_sme"],
             "bottlenecks": ["information", "weak_institutions", "networks"],
             "budget": "100k_to_1m",
@@ -349,6 +362,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["investment"],
             "lead_implementer": "national_government",
+            "component_location": "origin",
             "programme_type": ["investment_climate_sme", "access_to_finance"],
             "bottlenecks": ["finance", "information"],
             "cofinancing": "yes",
@@ -373,6 +387,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["business_creation"],
             "lead_implementer": "tc_programme",
+            "component_location": "both",
             "programme_type": ["bds_m4p"],
             "bottlenecks": ["skills", "information"],
             "budget": "under_100k",
@@ -394,6 +409,7 @@ SCENARIOS: dict[str, Scenario] = {
         answers={
             "objectives": ["enabling_environment", "investment"],
             "lead_implementer": "tc_programme",
+            "component_location": "origin",
             "programme_type": ["access_to_finance"],
             "bottlenecks": ["information", "remittance_costs"],
             "budget": "under_100k",
