@@ -502,15 +502,16 @@ def test_forced_return_screens_out_coaching_before_departure(scorer):
 def test_a_public_issuer_is_named_when_the_lead_cannot_issue(scorer):
     answers = {**SCENARIOS["nigeria_diaspora_bond"].full(), "lead_implementer": "diaspora_ngo"}
     result = run(scorer, answers)
-    bond = next((r for r in result.ranking if r.id == "diaspora-bond"), None)
-    assert bond is not None and bond.fit == "weak" and bond.rank > 5
-    assert any("diaspora organisation" in c.because.lower() for c in bond.contributions if c.points < 0)
+    gone = {e.id: e.reason for e in result.excluded}
+    assert "diaspora-bond" in gone
+    assert "public issuer" in gone["diaspora-bond"] and "diaspora organisation" in gone["diaspora-bond"]
 
 
 def test_explanations_never_show_tag_names(scorer, catalog):
     from migdev_cli import vocab
 
-    tags = set(vocab.OBJECTIVES) | set(vocab.BOTTLENECKS) | set(vocab.IMPLEMENTERS)
+    # identifiers such as market_access or tc_programme (one-word ids like "finance" are plain English)
+    tags = {t for t in [*vocab.OBJECTIVES, *vocab.BOTTLENECKS, *vocab.IMPLEMENTERS] if "_" in t}
     for scenario in SCENARIOS.values():
         result = run(scorer, scenario.full())
         for r in result.ranking[:10]:
