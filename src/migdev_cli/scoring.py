@@ -239,7 +239,7 @@ class Scorer:
                 out.add(inst.id)
         return out
 
-    def _raw(self, question: Question, value: Value) -> dict[str, int]:
+    def raw_points(self, question: Question, value: Value) -> dict[str, int]:
         """Each moved instrument's points for one answer, before the -2..+2 cap (``miss`` included)."""
         selected = _selected(value)
         if DONT_KNOW in selected:
@@ -272,7 +272,7 @@ class Scorer:
             if is_fit and DONT_KNOW not in _selected(value):
                 for iid in self.ids:
                     fits[iid][question.id] = 0
-            for iid, p in self._raw(question, value).items():
+            for iid, p in self.raw_points(question, value).items():
                 r = max(-2, min(2, p))
                 totals[iid] += question.weight * r
                 if is_fit:
