@@ -128,7 +128,7 @@ def _before_start(inst: Instrument, unchecked: list[str]) -> list[str]:
 
     open_first = [p.text for p in inst.preconditions if p.text in unchecked]
     rest = [p.text for p in inst.preconditions if p.text not in unchecked]
-    out = [f"Confirm first: {first_sentence(t)}" for t in open_first] + [first_sentence(t) for t in rest]
+    out = [f"{first_sentence(t)} (not confirmed yet)" for t in open_first] + [first_sentence(t) for t in rest]
     return out[:3]
 
 

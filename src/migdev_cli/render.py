@@ -145,6 +145,30 @@ def name_width(width: int) -> int:
     return min(20, max(8, width // 3))
 
 
+FIT_STYLE = {"strong": "green", "possible": "yellow", "weak": "red"}
+
+
+def package_table(result: Assessment, width: int = 120) -> Table:
+    """The recommended package, phase by phase: what, why, what must be true first, who leads."""
+    table = Table(title="Recommended package", title_justify="left")
+    table.add_column("Phase", no_wrap=width >= 80)
+    table.add_column("Instrument", ratio=2, min_width=name_width(width))
+    table.add_column("Why it is in the package; before it starts", ratio=4)
+    for item in result.package:
+        body = Text.assemble(plain(item.why))
+        if item.before_start:
+            body.append("\n")
+            body.append(plain(f"Before it starts: {item.before_start[0]}", "dim"))
+        body.append("\n")
+        body.append(plain("Led by: " + " or ".join(item.lead_actors[:2]), "italic"))
+        table.add_row(
+            f"{item.phase}. {item.phase_name}",
+            Text.assemble(plain(item.name), "\n", Text(visible(item.id), style="dim", overflow="fold")),
+            body,
+        )
+    return table
+
+
 def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Table:
     rows = result.ranking if top is None else [r for r in result.ranking if r.rank <= top]
     # On a narrow terminal the instrument's name matters most: the score bar and the
@@ -154,15 +178,22 @@ def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Tabl
     table.add_column("#", justify="right")
     table.add_column("Instrument", ratio=2, min_width=name_width(width))
     table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("Fit", no_wrap=True)
     table.add_column("Cover", justify="right")
     table.add_column("Why (answers that raised or lowered the score)" if width >= 80 else "Why", ratio=3)
     for r in rows:
+        why = _bullets(r.reasons) if r.reasons else Text("No answer moved it from neutral", style="dim")
+        if r.warnings:
+            why = Text.assemble(why, "\n", plain("\n".join(f"! {w}" for w in r.warnings), "dim"))
         table.add_row(
             str(r.rank),
-            Text.assemble(plain(r.name), "\n", Text(f"{r.id} ({area_label(r.area)})", style="dim")),
+            Text.assemble(
+                plain(r.name), "\n", Text(f"{visible(r.id)} ({area_label(r.area)})", style="dim", overflow="fold")
+            ),
             Text(f"{r.score:5.1f}" + (f"\n{_bar(r.score)}" if bars else "")),
+            Text(r.fit, style=FIT_STYLE.get(r.fit, "")),
             f"{r.coverage:.0%}",
-            _bullets(r.reasons) if r.reasons else Text("No answer moved it from neutral", style="dim"),
+            why,
         )
     return table
 
@@ -180,15 +211,46 @@ def sensitivity_panel(result: Assessment) -> Panel:
     sens = result.sensitivity
     assert sens is not None
     lines = [sens.summary()]
-    for c in sens.changes[:8]:
-        lines.append(f"- {c.text}: {c.answer} -> {c.alternative}: top 3 becomes {', '.join(c.top_after)}")
-    if len(sens.changes) > 8:
-        lines.append(f"... and {len(sens.changes) - 8} more (see --json)")
-    return Panel(plain("\n".join(lines)), title="Sensitivity of the top 3", title_align="left")
+    shown = [c for c in sens.changes if c.alters_package][:6]
+    for c in shown:
+        dropped = [i for i in sens.package if i not in c.package_after]
+        added = [i for i in c.package_after if i not in sens.package]
+        effect = f"drops {', '.join(dropped)}" + (f"; adds {', '.join(added)}" if added else "")
+        lines.append(f"- {c.text}: {c.answer} -> {c.alternative}: {effect}")
+    others = len(sens.changes) - len(shown)
+    if others > 0:
+        lines.append(f"... and {others} more (see --json)")
+    return Panel(plain("\n".join(lines)), title="How robust is the recommendation", title_align="left")
+
+
+LEGEND = (
+    "Score: 50 is neutral, 0 to 100 on fixed scales; a few points apart is no real difference. "
+    "Fit: how well the instrument matches your objectives, bottlenecks and lead implementer "
+    "(strong, possible, weak). Cover: the share of the questions that bear on it that you answered."
+)
+
+
+def needs_note(result: Assessment) -> str | None:
+    """Which of the questions that decide fit are unanswered, in words (None when all are)."""
+    from .scoring import NEEDS_QUESTIONS
+
+    missing = [q for q in NEEDS_QUESTIONS if q in result.unanswered]
+    if not missing:
+        return None
+    return (
+        f"Not answered: {', '.join(missing)}. These questions decide most of the ranking; "
+        "until they are answered, fit is judged on the context alone."
+    )
 
 
 def print_assessment(out: Console, result: Assessment, top: int | None) -> None:
+    note = needs_note(result)
+    if note:
+        out.print(plain(note, "bold"))
+    if result.package:
+        out.print(package_table(result, out.width))
     out.print(ranking_table(result, top, out.width))
+    out.print(plain(LEGEND, "dim"))
     if result.excluded:
         out.print(excluded_table(result))
     if result.sensitivity is not None:

@@ -40,6 +40,8 @@ NEUTRAL = 50.0
 TOP = 3
 # The questions that decide fit: what the programme wants, what holds migrants back, who leads.
 FIT_QUESTIONS = ("objectives", "bottlenecks", "lead_implementer")
+# The questions added in questionnaire version 2026.12; answers files written before lack them.
+NEEDS_QUESTIONS = ("objectives", "lead_implementer", "component_location", "bottlenecks")
 # The recommendation is robust when at most this share of single changed answers alters the package.
 ROBUST_SHARE = 0.15
 
@@ -86,7 +88,7 @@ class Change:
     alternative_value: Value
     top_after: list[str]
     package_after: list[str] = field(default_factory=list)
-    alters_package: bool = False
+    alters_package: bool = False  # an instrument of the package drops out of it
 
 
 @dataclass
@@ -472,8 +474,9 @@ class Scorer:
         return out
 
     def sensitivity(self, raw: Mapping[str, Value], result: Assessment) -> Sensitivity:
-        """Try every other value of every single answer. A change counts when it alters the
-        package or pushes an instrument out of the top 3 (a tied instrument joining does not)."""
+        """Try every other value of every single answer. A change counts when an instrument drops
+        out of the package or out of the top 3 (a tied instrument joining, or a fourth instrument
+        joining the package, does not)."""
         top = result.top_ids()
         package = [p.id for p in result.package]
         changes: list[Change] = []
@@ -485,7 +488,7 @@ class Scorer:
             for alternative in self.alternatives(question, current):
                 tried += 1
                 top_after, package_after = self._outcome({**raw, question.id: alternative})
-                alters = set(package_after) != set(package)
+                alters = bool(set(package) - set(package_after))  # a recommended instrument drops out
                 if alters or set(top) - set(top_after):
                     weight[question.id] = weight.get(question.id, 0) + (2 if alters else 1)
                     changes.append(
@@ -509,6 +512,19 @@ class Scorer:
             decisive=order,
             decisive_names=[self.questions[q].name for q in order],
         )
+
+
+def needs_warning(questionnaire: Questionnaire, answers: Mapping[str, Value], file: str = "answers") -> str | None:
+    """A warning when the questions that decide fit are missing, as in answers files written for
+    questionnaire versions before 2026.12; None when they are all answered."""
+    missing = [q for q in NEEDS_QUESTIONS if questionnaire.question(q) is not None and q not in answers]
+    if not missing:
+        return None
+    return (
+        f"{file}: no answer to {', '.join(missing)} (questions added in questionnaire version 2026.12); "
+        "the ranking is read without them and cannot judge fit to the programme's needs. "
+        "Add them to the file (`migdev questionnaire show` lists their choices)"
+    )
 
 
 def fit_band(fit: Mapping[str, int]) -> str:
