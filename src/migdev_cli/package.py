@@ -3,10 +3,11 @@ sequenced in phases (pure, deterministic).
 
 1. Candidates are the ten best-ranked instruments whose fit is not weak (all ranked
    instruments when fewer than three qualify).
-2. The best-ranked candidate comes first. Each next pick is the candidate that covers most
-   of what is still uncovered (an objective the programme chose counts twice, a bottleneck
-   it named once), the better-ranked first on equal gain; once three are picked, only a
-   candidate that covers something new is added, up to four.
+2. Strong fits are considered before possible ones, each in rank order. The first candidate
+   comes first. Each next pick is the candidate that covers most of what is still uncovered
+   (an objective the programme chose counts twice, a bottleneck it named once), the earlier
+   candidate on equal cover. Once three are picked, only a candidate that covers something
+   new is added, up to four.
 3. Two instruments whose preconditions need contradictory answers (one needs trust to be
    high, the other low) are never in one package.
 4. Where the ground is not laid (low or mixed trust, no diaspora institution with a
@@ -140,9 +141,11 @@ def recommend(
     unchecked: Mapping[str, list[str]] | None = None,
 ) -> list[PackageItem]:
     """The package for a ranking given as (id, rank, fit) rows in rank order."""
-    pool = [iid for iid, _, fit in rows if fit != "weak"][:POOL]
+    # strong fits first, then possible ones; weak ones only when fewer than three remain
+    top = [row for row in rows if row[2] != "weak"][:POOL]
+    pool = [iid for iid, _, fit in top if fit == "strong"] + [iid for iid, _, fit in top if fit != "strong"]
     if len(pool) < 3:
-        pool = [iid for iid, _, _ in rows][:POOL]
+        pool += [iid for iid, _, _ in rows[:POOL] if iid not in pool]
     if not pool:
         return []
     objectives = _chosen(answers, "objectives")

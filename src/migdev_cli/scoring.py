@@ -43,7 +43,7 @@ FIT_QUESTIONS = ("objectives", "bottlenecks", "lead_implementer")
 # The questions added in questionnaire version 2026.12; answers files written before lack them.
 NEEDS_QUESTIONS = ("objectives", "lead_implementer", "component_location", "bottlenecks")
 # The recommendation is robust when at most this share of single changed answers alters the package.
-ROBUST_SHARE = 0.15
+ROBUST_SHARE = 0.2
 
 
 @dataclass(frozen=True)
