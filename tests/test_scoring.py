@@ -156,7 +156,8 @@ def test_fit_bands_follow_the_needs_questions(scorer):
     assert fit["diaspora-bond"] == "weak"  # a bank or company does not issue a sovereign bond
     assert fit["diaspora-mapping"] == "weak"  # serves none of the objectives
     for r in result.ranking:
-        fit_points = [c.points for c in r.contributions if c.question in ("objectives", "bottlenecks", "lead_implementer")]
+        needs = ("objectives", "bottlenecks", "lead_implementer")
+        fit_points = [c.points for c in r.contributions if c.question in needs]
         if r.fit == "strong":
             assert all(p > 0 for p in fit_points) and len(fit_points) == 3
     nothing = scorer.assess({"budget": "over_1m"}, sensitivity=False)

@@ -281,7 +281,8 @@ class Instrument(Model):
         if attribute == "implementer":
             return set(self.implementers)
         if attribute == "works_in":
-            return {side for side, named in (("origin", self.actors.origin), ("destination", self.actors.destination)) if named}
+            sides = (("origin", self.actors.origin), ("destination", self.actors.destination))
+            return {side for side, named in sides if named}
         if attribute == "id":
             return {self.id}
         raise KeyError(attribute)

@@ -448,7 +448,9 @@ class Scorer:
             excluded=excluded,
             ignored=resolved.ignored,
             unanswered=resolved.unanswered,
-            package=recommend(rows, self.by_id, answers, self.questionnaire, unchecked={r.id: r.unchecked for r in ranking}),
+            package=recommend(
+                rows, self.by_id, answers, self.questionnaire, unchecked={r.id: r.unchecked for r in ranking}
+            ),
         )
         if sensitivity:
             result.sensitivity = self.sensitivity(raw, result)
