@@ -148,6 +148,14 @@ def name_width(width: int) -> int:
 FIT_STYLE = {"strong": "green", "possible": "yellow", "weak": "red"}
 
 
+def _name_and_id(name: str, id_line: str) -> Text:
+    """An instrument's name over its id: words wrap, and an id too long for the column is folded
+    onto the next line, never cut."""
+    text = Text.assemble(plain(name), "\n", Text(id_line, style="dim"))
+    text.overflow = "fold"
+    return text
+
+
 def package_table(result: Assessment, width: int = 120) -> Table:
     """The recommended package, phase by phase: what, why, what must be true first, who leads."""
     table = Table(title="Recommended package", title_justify="left")
@@ -163,7 +171,7 @@ def package_table(result: Assessment, width: int = 120) -> Table:
         body.append(plain("Led by: " + " or ".join(item.lead_actors[:2]), "italic"))
         table.add_row(
             f"{item.phase}. {item.phase_name}",
-            Text.assemble(plain(item.name), "\n", Text(visible(item.id), style="dim", overflow="fold")),
+            _name_and_id(item.name, visible(item.id)),
             body,
         )
     return table
@@ -177,24 +185,30 @@ def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Tabl
     table = Table(title="Recommended instruments", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("Instrument", ratio=2, min_width=name_width(width))
+    # Below 60 columns the fit goes under the score, below 50 the coverage is dropped.
+    fit_column, cover = width >= 60, width >= 50
     table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Fit", no_wrap=True)
-    table.add_column("Cover", justify="right")
+    if fit_column:
+        table.add_column("Fit", no_wrap=True)
+    if cover:
+        table.add_column("Cover", justify="right")
     table.add_column("Why (answers that raised or lowered the score)" if width >= 80 else "Why", ratio=3)
     for r in rows:
         why = _bullets(r.reasons) if r.reasons else Text("No answer moved it from neutral", style="dim")
         if r.warnings:
             why = Text.assemble(why, "\n", plain("\n".join(f"! {w}" for w in r.warnings), "dim"))
-        table.add_row(
+        fit = Text(r.fit, style=FIT_STYLE.get(r.fit, ""))
+        score = Text(f"{r.score:5.1f}" + (f"\n{_bar(r.score)}" if bars else ""))
+        cells: list[Any] = [
             str(r.rank),
-            Text.assemble(
-                plain(r.name), "\n", Text(f"{visible(r.id)} ({area_label(r.area)})", style="dim", overflow="fold")
-            ),
-            Text(f"{r.score:5.1f}" + (f"\n{_bar(r.score)}" if bars else "")),
-            Text(r.fit, style=FIT_STYLE.get(r.fit, "")),
-            f"{r.coverage:.0%}",
-            why,
-        )
+            _name_and_id(r.name, f"{visible(r.id)} ({area_label(r.area)})"),
+            score if fit_column else Text.assemble(score, "\n", fit),
+        ]
+        if fit_column:
+            cells.append(fit)
+        if cover:
+            cells.append(f"{r.coverage:.0%}")
+        table.add_row(*cells, why)
     return table
 
 
@@ -220,7 +234,7 @@ def sensitivity_panel(result: Assessment) -> Panel:
     others = len(sens.changes) - len(shown)
     if others > 0:
         lines.append(f"... and {others} more (see --json)")
-    return Panel(plain("\n".join(lines)), title="How robust is the recommendation", title_align="left")
+    return Panel(plain("\n".join(lines)), title="Sensitivity: how robust is the recommendation", title_align="left")
 
 
 LEGEND = (
