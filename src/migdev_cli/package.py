@@ -10,10 +10,12 @@ sequenced in phases (pure, deterministic).
    new is added, up to four.
 3. Two instruments whose preconditions need contradictory answers (one needs trust to be
    high, the other low) are never in one package.
-4. Where the ground is not laid (low or mixed trust, no diaspora institution with a
+4. At most two picks are schemes that take years or large sums ("Scale").
+5. Where the ground is not laid (low or mixed trust, no diaspora institution with a
    budget, an unorganised diaspora, or a scheme that takes years) and no picked instrument
-   lays it, the best-ranked candidate that does replaces the last pick or joins it.
-5. Phases: "Lay the ground" (the enabling environment: mapping, dialogue, institutions,
+   lays it, the best-ranked ranked instrument that does (one that closes the open gap
+   first: trust, institutions, information and networks) replaces the fourth pick or joins.
+6. Phases: "Lay the ground" (the enabling environment: mapping, dialogue, institutions,
    skills and financial literacy), "Scale" (investment schemes that cost over EUR 1
    million, and anything that takes more than three years), "Pilot" (the rest).
 """
@@ -29,6 +31,7 @@ from .vocab import AREAS, BOTTLENECKS, DONT_KNOW, IMPLEMENTERS
 PHASES = {1: "Lay the ground", 2: "Pilot", 3: "Scale"}
 POOL = 10
 SIZE = 4
+MAX_SCALE = 2  # schemes that take years or large sums: at most two in one package
 
 
 @dataclass(frozen=True)
@@ -94,12 +97,16 @@ def conflict(a: Instrument, b: Instrument, questionnaire: Questionnaire) -> bool
     return False
 
 
-def _needs_ground(answers: Mapping[str, object]) -> bool:
-    return (
-        bool({"low", "mixed"} & set(_chosen(answers, "trust")))
-        or bool({"none", "unit_without_budget"} & set(_chosen(answers, "institutional_capacity")))
-        or "unorganised" in _chosen(answers, "diaspora_organisation")
-    )
+def _gaps(answers: Mapping[str, object]) -> set[str]:
+    """The bottlenecks the answers show to be open before anything else can work."""
+    gaps = set()
+    if {"low", "mixed"} & set(_chosen(answers, "trust")):
+        gaps.add("trust")
+    if {"none", "unit_without_budget"} & set(_chosen(answers, "institutional_capacity")):
+        gaps.add("weak_institutions")
+    if "unorganised" in _chosen(answers, "diaspora_organisation"):
+        gaps |= {"information", "networks"}
+    return gaps
 
 
 def _join(items: list[str]) -> str:
@@ -163,8 +170,11 @@ def recommend(
     got_o, got_b = covers(pool[0])
     while len(picked) < SIZE:
         best: tuple[int, str] | None = None
+        scaling = sum(phase_of(instruments[i]) == 3 for i in picked)
         for iid in pool:
             if iid in picked or not fits_with(iid, picked):
+                continue
+            if scaling >= MAX_SCALE and phase_of(instruments[iid]) == 3:
                 continue
             o, b = covers(iid)
             gain = 2 * len(o - got_o) + len(b - got_b)
@@ -176,15 +186,18 @@ def recommend(
         o, b = covers(best[1])
         got_o, got_b = got_o | o, got_b | b
     ground_id = None
+    gaps = _gaps(answers)
     if not any(phase_of(instruments[i]) == 1 for i in picked) and (
-        _needs_ground(answers) or any(phase_of(instruments[i]) == 3 for i in picked)
+        gaps or any(phase_of(instruments[i]) == 3 for i in picked)
     ):
-        for iid in pool:
-            if iid not in picked and phase_of(instruments[iid]) == 1:
-                keep = picked if len(picked) < SIZE else picked[:-1]
-                if fits_with(iid, keep):
-                    picked, ground_id = [*keep, iid], iid
-                    break
+        # the best-ranked instrument that lays the ground, one that closes an open gap first
+        ground = [iid for iid, _, fit in rows if fit != "weak" and phase_of(instruments[iid]) == 1]
+        ground.sort(key=lambda i: (not gaps & set(instruments[i].addresses), rank[i]))
+        for iid in ground:
+            keep = picked if len(picked) < SIZE else picked[:-1]
+            if iid not in picked and fits_with(iid, keep):
+                picked, ground_id = [*keep, iid], iid
+                break
     picked.sort(key=lambda i: (phase_of(instruments[i]), rank[i]))
     lead = _chosen(answers, "lead_implementer")
     out = []
