@@ -114,7 +114,9 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _why(inst: Instrument, objectives: list[str], bottlenecks: list[str], phase: int, ground: bool) -> str:
+def _why(
+    inst: Instrument, objectives: list[str], bottlenecks: list[str], phase: int, ground: bool, gaps: set[str]
+) -> str:
     parts = []
     served = [o for o in objectives if o in inst.serves.main] or [o for o in objectives if o in inst.serves.secondary]
     if served:
@@ -124,8 +126,11 @@ def _why(inst: Instrument, objectives: list[str], bottlenecks: list[str], phase:
         parts.append(f"relieves {_join([BOTTLENECKS[b] for b in relieved])}, which you named")
     text = "; ".join(parts) if parts else f"One of the best-ranked instruments for {_join([AREAS[inst.area]])}"
     text = text[0].upper() + text[1:] + "."
-    if ground:
-        text += " It lays the ground (knowledge of the diaspora, trust, institutions) that the later steps need."
+    closes = [g for g in BOTTLENECKS if g in gaps and g in inst.addresses]
+    if ground and closes:
+        text += f" It lays the ground the later steps need: {_join([BOTTLENECKS[g] for g in closes])}."
+    elif ground:
+        text += " It lays the ground the later steps need."
     elif phase == 3:
         text += " It takes years or large sums, so it scales what the earlier steps prove."
     return text
@@ -211,7 +216,7 @@ def recommend(
                 name=inst.name,
                 phase=phase,
                 phase_name=PHASES[phase],
-                why=_why(inst, objectives, bottlenecks, phase, iid == ground_id),
+                why=_why(inst, objectives, bottlenecks, phase, iid == ground_id, gaps),
                 before_start=_before_start(inst, (unchecked or {}).get(iid, [])),
                 lead_actors=[IMPLEMENTERS[x] for x in leads],
             )
