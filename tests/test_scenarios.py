@@ -526,3 +526,70 @@ def test_unknown_budget_warns_beside_a_costly_instrument(scorer):
     answers = {**SCENARIOS["nigeria_diaspora_bond"].full(), "budget": DONT_KNOW}
     bond = next(r for r in run(scorer, answers).ranking if r.id == "diaspora-bond")
     assert any("EUR 1 million" in w for w in bond.warnings)
+
+
+# --------------------------------------------------------------------------- the assess command
+
+OLD_ANSWERS = """\
+questionnaire: core
+answers:
+  programme_type: [access_to_finance, bds_m4p]
+  budget: 100k_to_1m
+  stage: [long_term, return]
+  skill_profile: low_skilled
+"""
+
+
+def test_answers_file_of_the_previous_version_is_read_with_a_warning_naming_the_new_questions(tmp_path, runner):
+    from migdev_cli.cli import app
+
+    path = tmp_path / "old.yaml"
+    path.write_text(OLD_ANSWERS, encoding="utf-8")
+    result = runner.invoke(app, ["assess", "--answers", str(path)])
+    assert result.exit_code == 0, result.output
+    warning = [line for line in result.stderr.splitlines() if "2026.12" in line]
+    assert len(warning) == 1 and str(path) in warning[0]
+    for qid in ("objectives", "lead_implementer", "component_location", "bottlenecks"):
+        assert qid in warning[0]
+    assert "Not answered: objectives" in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_assess_json_has_package_fit_and_robustness(tmp_path, runner):
+    import json
+
+    import yaml
+
+    from migdev_cli.cli import app
+
+    path = tmp_path / "answers.yaml"
+    answers = SCENARIOS["el_salvador_morazan_youth_incubation"].full()
+    path.write_text(yaml.safe_dump({"questionnaire": "core", "answers": answers}), encoding="utf-8")
+    result = runner.invoke(app, ["assess", "--answers", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert "2026.12" not in result.stderr  # every question that decides fit is answered
+    data = json.loads(result.stdout)
+    assert 3 <= len(data["package"]) <= 4
+    for item in data["package"]:
+        assert {"id", "name", "phase", "phase_name", "why", "before_start", "lead_actors"} <= set(item)
+        assert item["phase"] in (1, 2, 3) and item["phase_name"] in ("Lay the ground", "Pilot", "Scale")
+    assert data["package"][0]["phase"] <= data["package"][-1]["phase"]
+    assert all(r["fit"] in ("strong", "possible", "weak") and isinstance(r["warnings"], list) for r in data["ranking"])
+    assert isinstance(data["sensitivity"]["robust"], bool)
+    questions = {q for q in answers} | {"legal_framework"}
+    assert data["sensitivity"]["decisive"] and set(data["sensitivity"]["decisive"]) <= questions
+
+
+def test_assess_shows_the_package_before_the_ranking(tmp_path, runner):
+    import yaml
+
+    from migdev_cli.cli import app
+
+    path = tmp_path / "answers.yaml"
+    answers = SCENARIOS["mexico_3x1_hometown_associations"].full()
+    path.write_text(yaml.safe_dump({"questionnaire": "core", "answers": answers}), encoding="utf-8")
+    result = runner.invoke(app, ["assess", "--answers", str(path)], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.index("Recommended package") < out.index("Recommended instruments")
+    assert "Lay the ground" in out and "strong" in out
