@@ -593,3 +593,32 @@ def test_assess_shows_the_package_before_the_ranking(tmp_path, runner):
     out = result.stdout
     assert out.index("Recommended package") < out.index("Recommended instruments")
     assert "Lay the ground" in out and "strong" in out
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_results_screen_fits_80_by_24_with_whole_ids(tmp_path, runner, name):
+    """The package, the top 5 and the legend come first and fit one 80 x 24 screen; ids are whole."""
+    import yaml
+
+    from migdev_cli.cli import app
+
+    path = tmp_path / "answers.yaml"
+    answers = SCENARIOS[name].full()
+    path.write_text(yaml.safe_dump({"questionnaire": "core", "answers": answers}), encoding="utf-8")
+    result = runner.invoke(app, ["assess", "--answers", str(path)], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    screen = result.stdout.split("\n\n", 1)[0].splitlines()
+    assert len(screen) <= 24 and max(len(line) for line in screen) <= 80, "\n".join(screen)
+    assessed = run_cli_ids(answers)
+    words = {word.strip("()") for line in screen for word in line.split()}
+    for iid in assessed:
+        assert iid in words, iid
+
+
+def run_cli_ids(answers):
+    from migdev_cli.catalog import builtin_data_dir, load_catalog
+    from migdev_cli.scoring import Scorer
+
+    catalog = load_catalog([builtin_data_dir()])
+    result = Scorer(catalog.questionnaire("core"), catalog.instruments.values()).assess(answers, sensitivity=False)
+    return [p.id for p in result.package] + [r.id for r in result.ranking if r.rank <= 5]

@@ -406,7 +406,7 @@ def assess(
         return
     from .render import console, print_assessment
 
-    print_assessment(console(), result, top if top is not None else 10)
+    print_assessment(console(), result, top)
     if answers is None:
         from .session import offer_save
 

@@ -257,13 +257,59 @@ def needs_note(result: Assessment) -> str | None:
     )
 
 
+SHORT_LEGEND = (
+    "Score 0-100, 50 neutral; a few points is no difference. Fit: match to your objectives, "
+    "bottlenecks and lead. Cover: share of its questions answered."
+)
+
+
+def summary(result: Assessment, top: int = 5) -> Group:
+    """The results screen: the package, the top of the ranking and a short legend. At 80 x 24
+    it fits one screen; ids are never cut and names wrap."""
+    parts: list[Any] = []
+    if result.package:
+        sens = result.sensitivity
+        robust = ""
+        if sens is not None:
+            robust = " (robust)" if sens.robust else " (not robust"
+            if not sens.robust:
+                names = sens.decisive_names[:2]
+                robust += f"; depends most on {' and '.join(names)})" if names else ")"
+        parts.append(plain(f"Recommended package{robust}", "bold"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        for item in result.package:
+            grid.add_row(f"{item.phase} {item.phase_name:<14}", Text(visible(item.id), overflow="fold"))
+        parts.append(grid)
+    rows = [r for r in result.ranking if r.rank <= top]
+    parts.append(plain(f"Top {len(rows)} of {len(result.ranking)} ranked instruments", "bold"))
+    grid = Table.grid(padding=(0, 1))
+    for name, justify in (("#", "right"), ("Score", "right"), ("Fit", "left"), ("Cover", "right"), ("", "left")):
+        grid.add_column(justify=justify, no_wrap=bool(name))  # type: ignore[arg-type]
+    grid.add_row(*(Text(h, style="dim") for h in ("#", "Score", "Fit", "Cover", "Instrument")))
+    for r in rows:
+        grid.add_row(
+            str(r.rank),
+            f"{r.score:.1f}",
+            Text(r.fit, style=FIT_STYLE.get(r.fit, "")),
+            f"{r.coverage:.0%}",
+            Text.assemble(plain(r.name), " ", Text(f"({visible(r.id)})", style="dim"), overflow="fold"),
+        )
+    parts.append(grid)
+    parts.append(plain(SHORT_LEGEND, "dim"))
+    return Group(*parts)
+
+
 def print_assessment(out: Console, result: Assessment, top: int | None) -> None:
     note = needs_note(result)
     if note:
         out.print(plain(note, "bold"))
+    out.print(summary(result, top if top is not None else 5))
+    out.print()
     if result.package:
         out.print(package_table(result, out.width))
-    out.print(ranking_table(result, top, out.width))
+    out.print(ranking_table(result, top if top is not None else 10, out.width))
     out.print(plain(LEGEND, "dim"))
     if result.excluded:
         out.print(excluded_table(result))
