@@ -13,8 +13,9 @@ sequenced in phases (pure, deterministic).
 4. At most two picks are schemes that take years or large sums ("Scale").
 5. Where the ground is not laid (low or mixed trust, no diaspora institution with a
    budget, an unorganised diaspora, or a scheme that takes years) and no picked instrument
-   lays it, the best-ranked ranked instrument that does (one that closes the open gap
-   first: trust, institutions, information and networks) replaces the fourth pick or joins.
+   lays it, the best-ranked of the twenty best-ranked instruments that does (one that closes
+   the open gap first: trust, institutions, information and networks) replaces the fourth
+   pick or joins.
 6. Phases: "Lay the ground" (the enabling environment: mapping, dialogue, institutions,
    skills and financial literacy), "Scale" (investment schemes that cost over EUR 1
    million, and anything that takes more than three years), "Pilot" (the rest).
@@ -196,7 +197,7 @@ def recommend(
         gaps or any(phase_of(instruments[i]) == 3 for i in picked)
     ):
         # the best-ranked instrument that lays the ground, one that closes an open gap first
-        ground = [iid for iid, _, fit in rows if fit != "weak" and phase_of(instruments[iid]) == 1]
+        ground = [iid for iid, _, fit in rows[: 2 * POOL] if fit != "weak" and phase_of(instruments[iid]) == 1]
         ground.sort(key=lambda i: (not gaps & set(instruments[i].addresses), rank[i]))
         for iid in ground:
             keep = picked if len(picked) < SIZE else picked[:-1]
