@@ -93,7 +93,7 @@ def test_reasons_name_the_answers_that_moved_the_score(scorer):
     result = scorer.assess({"programme_type": ["access_to_finance"]}, sensitivity=False)
     top = result.ranking[0]
     assert top.score > NEUTRAL
-    assert any("Host programme: Access to finance" in reason for reason in top.reasons)
+    assert any("It plugs into access-to-finance programmes. (Host programme +" in reason for reason in top.reasons)
     assert top.contributions[0].effect == "raised"
 
 

@@ -276,6 +276,8 @@ class Instrument(Model):
             return set(self.serves.main)
         if attribute == "serves":
             return set(self.serves.main) | set(self.serves.secondary)
+        if attribute == "serves_secondary":
+            return set(self.serves.secondary)
         if attribute == "addresses":
             return set(self.addresses)
         if attribute == "implementer":
@@ -316,6 +318,7 @@ class Selector(Model):
     time_to_results: OneOrMany | None = None
     serves_main: OneOrMany | None = None
     serves: OneOrMany | None = None
+    serves_secondary: OneOrMany | None = None
     addresses: OneOrMany | None = None
     implementer: OneOrMany | None = None
     works_in: OneOrMany | None = None

@@ -575,11 +575,12 @@ def ranked(scored: list[tuple[float, str, str]]) -> list[tuple[int, str]]:
 
 
 def _reasons(contributions: list[Contribution]) -> list[str]:
-    """Up to three reasons that raised the score, and the strongest that lowered it."""
+    """Up to three reasons that raised the score, and the strongest that lowered it, each in a
+    sentence with the question and the points it gave."""
     ups = [c for c in contributions if c.points > 0][:3]
     downs = [c for c in contributions if c.points < 0][:1]
-    out = [f"{c.text}: {c.answer} (+{c.points:g})" for c in ups]
-    out += [f"Held back: {c.text}: {c.answer} ({c.points:g})" for c in downs]
+    out = [f"{c.because} ({c.text} +{c.points:g})" for c in ups]
+    out += [f"Held back: {c.because[:1].lower() + c.because[1:]} ({c.text} {c.points:g})" for c in downs]
     return out
 
 

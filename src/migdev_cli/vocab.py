@@ -125,6 +125,7 @@ SELECTOR_VOCABULARIES: dict[str, dict[str, str]] = {
     "time_to_results": TIME_TO_RESULTS,
     "serves_main": OBJECTIVES,  # an objective the instrument mainly serves
     "serves": OBJECTIVES,  # an objective it serves, mainly or secondarily
+    "serves_secondary": OBJECTIVES,  # an objective it serves on the side
     "addresses": BOTTLENECKS,
     "implementer": IMPLEMENTERS,
     "works_in": SIDES,
