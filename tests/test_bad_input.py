@@ -271,21 +271,21 @@ def _(c: Catalog) -> tuple[Path, int | None]:
 
 @case("precondition-unknown-question")
 def _(c: Catalog) -> tuple[Path, int | None]:
-    old = "check: {question: finance_access, any_of: [strong, collateral_gap]}"
+    old = "check: {question: finance_access, any_of: [strong, collateral_gap, mobile_money]}"
     text = replace_in(c.instrument, old, "check: {question: financial_access, any_of: [strong]}")
     return c.instrument, line_no(text, "financial_access")
 
 
 @case("precondition-unknown-choice")
 def _(c: Catalog) -> tuple[Path, int | None]:
-    old = "check: {question: finance_access, any_of: [strong, collateral_gap]}"
+    old = "check: {question: finance_access, any_of: [strong, collateral_gap, mobile_money]}"
     text = replace_in(c.instrument, old, "check: {question: finance_access, any_of: [strong, plenty]}")
     return c.instrument, line_no(text, "plenty")
 
 
 @case("precondition-malformed-condition")
 def _(c: Catalog) -> tuple[Path, int | None]:
-    old = "check: {question: finance_access, any_of: [strong, collateral_gap]}"
+    old = "check: {question: finance_access, any_of: [strong, collateral_gap, mobile_money]}"
     text = replace_in(c.instrument, old, "check: {question: finance_access}")
     return c.instrument, line_no(text, "check: {question: finance_access}")
 

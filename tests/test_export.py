@@ -406,6 +406,9 @@ def _evil_instrument(iid: str, cost: str, source: str) -> dict[str, Any]:
         "programme_types": ["access_to_finance"],
         "cost_level": cost,
         "time_to_results": "short",
+        "serves": {"main": ["business_creation"]},
+        "addresses": ["finance"],
+        "implementers": ["diaspora_ngo"],
         "gender": "Women | <i>x</i>",
         "risks": [{"risk": "<img src=x onerror=alert(1)>", "mitigation": "a\\|b | c"}],
         "indicators": [

@@ -8,7 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import answers_strategy
-from migdev_cli.models import Instrument
+from migdev_cli.conditions import questions_in
+from migdev_cli.models import Instrument, Leaf, Precondition
+from migdev_cli.package import conflict
 from migdev_cli.scoring import NEUTRAL, Scorer
 from migdev_cli.vocab import DONT_KNOW
 
@@ -91,7 +93,7 @@ def test_reasons_name_the_answers_that_moved_the_score(scorer):
     result = scorer.assess({"programme_type": ["access_to_finance"]}, sensitivity=False)
     top = result.ranking[0]
     assert top.score > NEUTRAL
-    assert any("Host programme: Access to finance" in reason for reason in top.reasons)
+    assert any("It plugs into access-to-finance programmes. (Host programme +" in reason for reason in top.reasons)
     assert top.contributions[0].effect == "raised"
 
 
@@ -101,17 +103,106 @@ def test_hidden_question_answers_are_ignored(scorer):
     assert "export_standards" not in result.answers
 
 
-def test_sensitivity_reports_changes_that_alter_the_top_three(scorer):
-    values = {"programme_type": ["access_to_finance"], "skill_profile": "low_skilled", "budget": "100k_to_1m"}
+def test_sensitivity_reports_changes_that_alter_the_package_or_the_top_three(scorer):
+    values = {
+        "programme_type": ["access_to_finance"],
+        "skill_profile": "low_skilled",
+        "budget": "100k_to_1m",
+        "objectives": ["business_creation"],
+    }
     result = scorer.assess(values)
     sens = result.sensitivity
     assert sens is not None and sens.top == result.top_ids()
+    assert sens.package == [p.id for p in result.package]
+    assert sens.changes and sens.tried > len(sens.changes)
     for change in sens.changes:
-        # the reported alternative really does change the top 3, to the reported one
-        trial = {**values, change.question: change.alternative_value}
-        after = scorer.assess(trial, sensitivity=False).top_ids()
-        assert set(after) != set(sens.top) and after == change.top_after
-    assert not sens.stable
+        # the reported alternative really alters the package, or pushes an instrument out of the top 3
+        trial = scorer.assess({**values, change.question: change.alternative_value}, sensitivity=False)
+        after = trial.top_ids()
+        package_after = [p.id for p in trial.package]
+        assert after == change.top_after and package_after == change.package_after
+        assert change.alters_package == bool(set(sens.package) - set(package_after))
+        assert change.alters_package or set(sens.top) - set(after)
+    assert 1 <= len(sens.decisive) <= 3
+    assert sens.decisive[0] in {c.question for c in sens.changes if c.alters_package}
+    assert sens.robust == (sens.package_changes <= 0.2 * sens.tried)
+    data = result.to_dict()["sensitivity"]
+    assert data["robust"] is sens.robust and data["decisive"] == sens.decisive
+
+
+def test_a_tied_instrument_joining_the_top_three_is_not_a_change(scorer):
+    """Only answers that push an instrument out of the top 3 or alter the package count."""
+    values = {"objectives": ["enabling_environment"], "bottlenecks": ["information"]}
+    result = scorer.assess(values)
+    for change in result.sensitivity.changes:
+        assert change.alters_package or set(result.sensitivity.top) - set(change.top_after)
+
+
+def test_a_mismatch_costs_as_a_match_earns(scorer, questionnaire):
+    """An instrument that serves none of the chosen objectives loses what one that serves it gains."""
+    result = scorer.assess({"objectives": ["trade"]}, sensitivity=False)
+    scores = {r.id: r.score for r in result.ranking}
+    assert scores["nostalgic-trade-promotion"] - NEUTRAL == NEUTRAL - scores["returnee-startup-grants"] > 0
+    returnee = next(r for r in result.ranking if r.id == "returnee-startup-grants")
+    assert returnee.fit == "weak" and returnee.contributions[0].effect == "lowered"
+    assert "does not serve" in returnee.contributions[0].because
+
+
+def test_fit_bands_follow_the_needs_questions(scorer):
+    values = {"objectives": ["investment"], "bottlenecks": ["finance"], "lead_implementer": "private_finance"}
+    result = scorer.assess(values, sensitivity=False)
+    fit = {r.id: r.fit for r in result.ranking}
+    assert fit["remittance-linked-financial-products"] == "strong"
+    assert fit["diaspora-bond"] == "weak"  # a bank or company does not issue a sovereign bond
+    assert fit["diaspora-mapping"] == "weak"  # serves none of the objectives
+    for r in result.ranking:
+        needs = ("objectives", "bottlenecks", "lead_implementer")
+        fit_points = [c.points for c in r.contributions if c.question in needs]
+        if r.fit == "strong":
+            assert all(p > 0 for p in fit_points) and len(fit_points) == 3
+    nothing = scorer.assess({"budget": "over_1m"}, sensitivity=False)
+    assert {r.fit for r in nothing.ranking} == {"possible"}
+
+
+def test_every_question_can_change_some_ranking(scorer, questionnaire):
+    """No question is dead weight: some answer to it moves some instrument's score or screens it out."""
+    for question in questionnaire.questions:
+        moved = scorer.relevant[question.id] or any(scorer.excluders[(question.id, c.value)] for c in question.choices)
+        checked = any(
+            question.id in questions_in(pre.check)
+            for inst in scorer.instruments
+            for pre in inst.preconditions
+            if pre.check is not None
+        )
+        assert moved or checked, question.id
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_valid_answers_give_a_package_of_three_or_four_ranked_instruments(data, scorer, questionnaire):
+    values = data.draw(answers_strategy(questionnaire))
+    result = scorer.assess(values, sensitivity=False)
+    ids = [p.id for p in result.package]
+    ranked_ids = {r.id for r in result.ranking}
+    if len(ranked_ids) >= 3:
+        assert 3 <= len(ids) <= 4, ids
+    assert len(set(ids)) == len(ids) and set(ids) <= ranked_ids
+    assert [p.phase for p in result.package] == sorted(p.phase for p in result.package)
+    by_id = {i.id: i for i in scorer.instruments}
+    for a in ids:
+        for b in ids:
+            assert a == b or not conflict(by_id[a], by_id[b], questionnaire), (a, b)
+
+
+def test_instruments_needing_contradictory_answers_never_share_a_package(questionnaire, catalog):
+    bond = catalog.instruments["diaspora-bond"]
+    low_trust_only = dataclasses.replace(
+        catalog.instruments["transnational-mentoring"],
+        id="zz-low-trust",
+        preconditions=[Precondition(text="Needs low trust.", check=Leaf(question="trust", equals="low"))],
+    )
+    assert conflict(bond, low_trust_only, questionnaire)
+    assert not conflict(bond, catalog.instruments["transnational-mentoring"], questionnaire)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

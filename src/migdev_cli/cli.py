@@ -301,6 +301,11 @@ def _answers_from_file(path: Path, catalog: Any) -> tuple[Any, Any, dict[str, An
     questionnaire = catalog.questionnaire(doc.questionnaire)
     for warning in ignored_warnings(questionnaire, resolve(questionnaire, values), str(path)):
         typer.echo(f"warning: {warning}", err=True)
+    from .scoring import needs_warning
+
+    warning = needs_warning(questionnaire, values, str(path))
+    if warning:
+        typer.echo(f"warning: {warning}", err=True)
     return questionnaire, doc.programme, values
 
 
@@ -401,7 +406,7 @@ def assess(
         return
     from .render import console, print_assessment
 
-    print_assessment(console(), result, top if top is not None else 10)
+    print_assessment(console(), result, top)
     if answers is None:
         from .session import offer_save
 

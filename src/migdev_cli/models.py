@@ -47,7 +47,7 @@ QuestionId = Annotated[str, Constrained(pattern=r"^[a-z][a-z0-9_]*$", max_length
 Text = Annotated[str, Constrained(strip_whitespace=True, min_length=1, max_length=5000)]
 ShortText = Annotated[str, Constrained(strip_whitespace=True, min_length=1, max_length=60)]
 Points = Annotated[int, Constrained(ge=-2, le=2)]
-Weight = Annotated[int, Constrained(ge=0, le=5)]
+Weight = Annotated[int, Constrained(ge=0, le=10)]
 
 Area = Literal[tuple(vocab.AREAS)]  # type: ignore[valid-type]
 TargetGroup = Literal[tuple(vocab.TARGET_GROUPS)]  # type: ignore[valid-type]
@@ -56,6 +56,9 @@ Actor = Literal[tuple(vocab.ACTORS)]  # type: ignore[valid-type]
 ProgrammeType = Literal[tuple(vocab.PROGRAMME_TYPES)]  # type: ignore[valid-type]
 CostLevel = Literal[tuple(vocab.COST_LEVELS)]  # type: ignore[valid-type]
 TimeToResults = Literal[tuple(vocab.TIME_TO_RESULTS)]  # type: ignore[valid-type]
+Objective = Literal[tuple(vocab.OBJECTIVES)]  # type: ignore[valid-type]
+Bottleneck = Literal[tuple(vocab.BOTTLENECKS)]  # type: ignore[valid-type]
+Implementer = Literal[tuple(vocab.IMPLEMENTERS)]  # type: ignore[valid-type]
 
 NONEMPTY = Constrained(min_length=1)
 
@@ -208,6 +211,21 @@ class Example(Model):
 
 
 @model
+class Serves(Model):
+    """The objectives an instrument serves: mainly, and on the side."""
+
+    __pydantic_config__ = CONFIG
+
+    main: Annotated[list[Objective], NONEMPTY]
+    secondary: list[Objective] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        both = sorted(set(self.main) & set(self.secondary))
+        if both:
+            raise ValueError(f"an objective is either main or secondary, not both: {', '.join(both)}")
+
+
+@model
 class Instrument(Model):
     __pydantic_config__ = CONFIG
 
@@ -224,6 +242,9 @@ class Instrument(Model):
     programme_types: Annotated[list[ProgrammeType], NONEMPTY]
     cost_level: CostLevel
     time_to_results: TimeToResults
+    serves: Serves
+    addresses: Annotated[list[Bottleneck], NONEMPTY]
+    implementers: Annotated[list[Implementer], NONEMPTY]
     gender: Text | None = None
     risks: Annotated[list[Risk], NONEMPTY]
     indicators: Annotated[list[Indicator], NONEMPTY]
@@ -251,6 +272,19 @@ class Instrument(Model):
             return {self.cost_level}
         if attribute == "time_to_results":
             return {self.time_to_results}
+        if attribute == "serves_main":
+            return set(self.serves.main)
+        if attribute == "serves":
+            return set(self.serves.main) | set(self.serves.secondary)
+        if attribute == "serves_secondary":
+            return set(self.serves.secondary)
+        if attribute == "addresses":
+            return set(self.addresses)
+        if attribute == "implementer":
+            return set(self.implementers)
+        if attribute == "works_in":
+            sides = (("origin", self.actors.origin), ("destination", self.actors.destination))
+            return {side for side, named in sides if named}
         if attribute == "id":
             return {self.id}
         raise KeyError(attribute)
@@ -282,6 +316,12 @@ class Selector(Model):
     programme_type: OneOrMany | None = None
     cost_level: OneOrMany | None = None
     time_to_results: OneOrMany | None = None
+    serves_main: OneOrMany | None = None
+    serves: OneOrMany | None = None
+    serves_secondary: OneOrMany | None = None
+    addresses: OneOrMany | None = None
+    implementer: OneOrMany | None = None
+    works_in: OneOrMany | None = None
 
     def __post_init__(self) -> None:
         given = self.items()
@@ -367,6 +407,11 @@ class Question(Model):
     required: bool = True
     weight: Weight = 1
     when: Condition | None = None
+    asked_of: Literal["designer", "stakeholder"] = "stakeholder"
+    # Points for an instrument that no rule of the chosen answer(s) raises: a mismatch costs
+    # as a match earns. ``miss_because`` says why; "{answer}" stands for the answer's label.
+    miss: Points = 0
+    miss_because: Text | None = None
 
     def __post_init__(self) -> None:
         values = [c.value for c in self.choices]

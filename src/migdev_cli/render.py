@@ -145,6 +145,38 @@ def name_width(width: int) -> int:
     return min(20, max(8, width // 3))
 
 
+FIT_STYLE = {"strong": "green", "possible": "yellow", "weak": "red"}
+
+
+def _name_and_id(name: str, id_line: str) -> Text:
+    """An instrument's name over its id: words wrap, and an id too long for the column is folded
+    onto the next line, never cut."""
+    text = Text.assemble(plain(name), "\n", Text(id_line, style="dim"))
+    text.overflow = "fold"
+    return text
+
+
+def package_table(result: Assessment, width: int = 120) -> Table:
+    """The recommended package, phase by phase: what, why, what must be true first, who leads."""
+    table = Table(title="Recommended package", title_justify="left")
+    table.add_column("Phase", no_wrap=width >= 80)
+    table.add_column("Instrument", ratio=2, min_width=name_width(width))
+    table.add_column("Why it is in the package; before it starts", ratio=4)
+    for item in result.package:
+        body = Text.assemble(plain(item.why))
+        if item.before_start:
+            body.append("\n")
+            body.append(plain(f"Before it starts: {item.before_start[0]}", "dim"))
+        body.append("\n")
+        body.append(plain("Led by: " + " or ".join(item.lead_actors[:2]), "italic"))
+        table.add_row(
+            f"{item.phase}. {item.phase_name}",
+            _name_and_id(item.name, visible(item.id)),
+            body,
+        )
+    return table
+
+
 def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Table:
     rows = result.ranking if top is None else [r for r in result.ranking if r.rank <= top]
     # On a narrow terminal the instrument's name matters most: the score bar and the
@@ -153,17 +185,30 @@ def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Tabl
     table = Table(title="Recommended instruments", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("Instrument", ratio=2, min_width=name_width(width))
+    # Below 60 columns the fit goes under the score, below 50 the coverage is dropped.
+    fit_column, cover = width >= 60, width >= 50
     table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Cover", justify="right")
+    if fit_column:
+        table.add_column("Fit", no_wrap=True)
+    if cover:
+        table.add_column("Cover", justify="right")
     table.add_column("Why (answers that raised or lowered the score)" if width >= 80 else "Why", ratio=3)
     for r in rows:
-        table.add_row(
+        why = _bullets(r.reasons) if r.reasons else Text("No answer moved it from neutral", style="dim")
+        if r.warnings:
+            why = Text.assemble(why, "\n", plain("\n".join(f"! {w}" for w in r.warnings), "dim"))
+        fit = Text(r.fit, style=FIT_STYLE.get(r.fit, ""))
+        score = Text(f"{r.score:5.1f}" + (f"\n{_bar(r.score)}" if bars else ""))
+        cells: list[Any] = [
             str(r.rank),
-            Text.assemble(plain(r.name), "\n", Text(f"{r.id} ({area_label(r.area)})", style="dim")),
-            Text(f"{r.score:5.1f}" + (f"\n{_bar(r.score)}" if bars else "")),
-            f"{r.coverage:.0%}",
-            _bullets(r.reasons) if r.reasons else Text("No answer moved it from neutral", style="dim"),
-        )
+            _name_and_id(r.name, f"{visible(r.id)} ({area_label(r.area)})"),
+            score if fit_column else Text.assemble(score, "\n", fit),
+        ]
+        if fit_column:
+            cells.append(fit)
+        if cover:
+            cells.append(f"{r.coverage:.0%}")
+        table.add_row(*cells, why)
     return table
 
 
@@ -180,15 +225,92 @@ def sensitivity_panel(result: Assessment) -> Panel:
     sens = result.sensitivity
     assert sens is not None
     lines = [sens.summary()]
-    for c in sens.changes[:8]:
-        lines.append(f"- {c.text}: {c.answer} -> {c.alternative}: top 3 becomes {', '.join(c.top_after)}")
-    if len(sens.changes) > 8:
-        lines.append(f"... and {len(sens.changes) - 8} more (see --json)")
-    return Panel(plain("\n".join(lines)), title="Sensitivity of the top 3", title_align="left")
+    shown = [c for c in sens.changes if c.alters_package][:6]
+    for c in shown:
+        dropped = [i for i in sens.package if i not in c.package_after]
+        added = [i for i in c.package_after if i not in sens.package]
+        effect = f"drops {', '.join(dropped)}" + (f"; adds {', '.join(added)}" if added else "")
+        lines.append(f"- {c.text}: {c.answer} -> {c.alternative}: {effect}")
+    others = len(sens.changes) - len(shown)
+    if others > 0:
+        lines.append(f"... and {others} more (see --json)")
+    return Panel(plain("\n".join(lines)), title="Sensitivity: how robust is the recommendation", title_align="left")
+
+
+LEGEND = (
+    "Score: 50 is neutral, 0 to 100 on fixed scales; a few points apart is no real difference. "
+    "Fit: how well the instrument matches your objectives, bottlenecks and lead implementer "
+    "(strong, possible, weak). Cover: the share of the questions that bear on it that you answered."
+)
+
+
+def needs_note(result: Assessment) -> str | None:
+    """Which of the questions that decide fit are unanswered, in words (None when all are)."""
+    from .scoring import NEEDS_QUESTIONS
+
+    missing = [q for q in NEEDS_QUESTIONS if q in result.unanswered]
+    if not missing:
+        return None
+    return (
+        f"Not answered: {', '.join(missing)}. These questions decide most of the ranking; "
+        "until they are answered, fit is judged on the context alone."
+    )
+
+
+SHORT_LEGEND = (
+    "Score 0-100, 50 neutral; a few points is no difference. Fit: match to your objectives, "
+    "bottlenecks and lead. Cover: share of its questions answered."
+)
+
+
+def summary(result: Assessment, top: int = 5) -> Group:
+    """The results screen: the package, the top of the ranking and a short legend. At 80 x 24
+    it fits one screen; ids are never cut and names wrap."""
+    parts: list[Any] = []
+    if result.package:
+        sens = result.sensitivity
+        robust = ""
+        if sens is not None:
+            robust = " (robust)" if sens.robust else " (not robust"
+            if not sens.robust:
+                names = sens.decisive_names[:2]
+                robust += f"; depends most on {' and '.join(names)})" if names else ")"
+        parts.append(plain(f"Recommended package{robust}", "bold"))
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        for item in result.package:
+            grid.add_row(f"{item.phase} {item.phase_name:<14}", Text(visible(item.id), overflow="fold"))
+        parts.append(grid)
+    rows = [r for r in result.ranking if r.rank <= top]
+    parts.append(plain(f"Top {len(rows)} of {len(result.ranking)} ranked instruments", "bold"))
+    grid = Table.grid(padding=(0, 1))
+    for name, justify in (("#", "right"), ("Score", "right"), ("Fit", "left"), ("Cover", "right"), ("", "left")):
+        grid.add_column(justify=justify, no_wrap=bool(name))  # type: ignore[arg-type]
+    grid.add_row(*(Text(h, style="dim") for h in ("#", "Score", "Fit", "Cover", "Instrument")))
+    for r in rows:
+        grid.add_row(
+            str(r.rank),
+            f"{r.score:.1f}",
+            Text(r.fit, style=FIT_STYLE.get(r.fit, "")),
+            f"{r.coverage:.0%}",
+            Text.assemble(plain(r.name), " ", Text(f"({visible(r.id)})", style="dim"), overflow="fold"),
+        )
+    parts.append(grid)
+    parts.append(plain(SHORT_LEGEND, "dim"))
+    return Group(*parts)
 
 
 def print_assessment(out: Console, result: Assessment, top: int | None) -> None:
-    out.print(ranking_table(result, top, out.width))
+    note = needs_note(result)
+    if note:
+        out.print(plain(note, "bold"))
+    out.print(summary(result, top if top is not None else 5))
+    out.print()
+    if result.package:
+        out.print(package_table(result, out.width))
+    out.print(ranking_table(result, top if top is not None else 10, out.width))
+    out.print(plain(LEGEND, "dim"))
     if result.excluded:
         out.print(excluded_table(result))
     if result.sensitivity is not None:

@@ -564,9 +564,10 @@ class BulkScorer:
         weight = self.weight.get(qid, 0)
         summed: dict[str, int] = {}
         excluded: set[int] = set()
+        question = self.scorer.questions.get(qid)
+        if question is not None:
+            summed = self.scorer.raw_points(question, value if isinstance(value, str) else selected)
         for v in selected:
-            for iid, p in self.scorer.points.get((qid, v), {}).items():
-                summed[iid] = summed.get(iid, 0) + p
             excluded |= {self.index[iid] for iid in self.scorer.excluders.get((qid, v), ())}
         # a precondition on this question alone depends on this answer alone
         answer = {qid: value if isinstance(value, str) else selected}

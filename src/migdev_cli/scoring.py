@@ -1,37 +1,49 @@
-"""Screening, scoring, ranking and sensitivity (pure, deterministic).
+"""Screening, scoring, ranking, fit, the recommended package and sensitivity (pure, deterministic).
 
-Method (also in the README):
+Method (also in docs/method.md):
 
 1. Screening. An instrument is excluded when one of its preconditions' checks is false
    for the answers, or when a chosen answer has a rule that excludes it. "Don't know"
    never excludes; the precondition is listed as unchecked instead.
 2. Scoring on fixed scales. Every visible question with weight w > 0 is a criterion.
-   The rules of the chosen answer(s) that match an instrument add their points; the sum
-   is capped to -2..+2 (r). The instrument's score is
+   The rules of the chosen answer(s) that match an instrument add their points; a
+   question's ``miss`` points go to every instrument that no rule of the answer raised
+   (a mismatch costs as a match earns). The sum is capped to -2..+2 (r). The score is
    ``50 + sum(25 * w * r) / W`` with W the total weight of the visible questions, so it
-   starts at a neutral 50 and lies in 0..100. Nothing depends on the other instruments,
-   so adding one never reorders the rest.
-3. Coverage: of the weight of questions that can move this instrument, the share answered
+   starts at a neutral 50 and lies in 0..100. The heaviest questions are the programme's
+   objectives, its bottlenecks and its lead implementer. Nothing depends on the other
+   instruments, so adding one never reorders the rest.
+3. Fit: strong, possible or weak, from those three questions alone (see :func:`fit_band`).
+4. Coverage: of the weight of questions that can move this instrument, the share answered
    (not "don't know"). It lowers confidence, never the score.
-4. Ranking: by score (rounded to 0.1), equal scores share a rank (1, 2, 2, 4); ties are
+5. Ranking: by score (rounded to 0.1), equal scores share a rank (1, 2, 2, 4); ties are
    listed by name.
-5. Sensitivity: every other value of every single answer is tried; the answers that
-   would change the set of the top 3 are reported.
+6. Package: 3 or 4 complementary instruments from the top of the ranking, in phases
+   (:mod:`migdev_cli.package`).
+7. Sensitivity: every other value of every single answer is tried; the changes that would
+   alter the package or push an instrument out of the top 3 are reported.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .answers import Value, resolve
 from .conditions import describe, evaluate, questions_in
 from .models import Instrument, Question, Questionnaire, Rule
+from .package import PackageItem, recommend
 from .vocab import AREAS, DONT_KNOW
 
 NEUTRAL = 50.0
 TOP = 3
+# The questions that decide fit: what the programme wants, what holds migrants back, who leads.
+FIT_QUESTIONS = ("objectives", "bottlenecks", "lead_implementer")
+# The questions added in questionnaire version 2026.12; answers files written before lack them.
+NEEDS_QUESTIONS = ("objectives", "lead_implementer", "component_location", "bottlenecks")
+# The recommendation is robust when at most this share of single changed answers alters the package.
+ROBUST_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,8 @@ class Ranked:
     reasons: list[str]
     contributions: list[Contribution]
     unchecked: list[str] = field(default_factory=list)  # preconditions an answer of "don't know" left open
+    fit: str = "possible"  # strong, possible or weak: see fit_band
+    warnings: list[str] = field(default_factory=list)  # what is not known yet and matters for this instrument
 
 
 @dataclass(frozen=True)
@@ -73,22 +87,43 @@ class Change:
     alternative: str
     alternative_value: Value
     top_after: list[str]
+    package_after: list[str] = field(default_factory=list)
+    alters_package: bool = False  # an instrument of the package drops out of it
 
 
 @dataclass
 class Sensitivity:
     top: list[str]
     changes: list[Change]
+    package: list[str] = field(default_factory=list)
+    tried: int = 0  # single changed answers tried
+    decisive: list[str] = field(default_factory=list)  # question ids the package depends on most
+    decisive_names: list[str] = field(default_factory=list)
 
     @property
     def stable(self) -> bool:
         return not self.changes
 
+    @property
+    def package_changes(self) -> int:
+        return sum(1 for c in self.changes if c.alters_package)
+
+    @property
+    def robust(self) -> bool:
+        return self.package_changes <= ROBUST_SHARE * self.tried
+
     def summary(self) -> str:
         if self.stable:
-            return f"No single changed answer would change the top {TOP}."
-        n = len(self.changes)
-        return f"{n} single changed answer{'s' if n != 1 else ''} would change the top {TOP}."
+            return f"Robust: no single changed answer would alter the package or the top {TOP}."
+        n, m = self.package_changes, len(self.changes) - self.package_changes
+        head = "Robust" if self.robust else "Not robust"
+        parts = [f"{n} of {self.tried} single changed answers would alter the package"]
+        if m:
+            parts.append(f"{m} more would push an instrument out of the top {TOP}")
+        text = f"{head}: " + ", and ".join(parts) + "."
+        if self.decisive_names:
+            text += " It depends most on: " + ", ".join(self.decisive_names) + "."
+        return text
 
 
 @dataclass
@@ -101,6 +136,7 @@ class Assessment:
     ignored: list[str] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
     sensitivity: Sensitivity | None = None
+    package: list[PackageItem] = field(default_factory=list)
 
     def top_ids(self, n: int = TOP) -> list[str]:
         return [r.id for r in self.ranking if r.rank <= n]
@@ -108,6 +144,7 @@ class Assessment:
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "questionnaire": {"id": self.questionnaire, "version": self.version},
+            "package": [asdict(p) for p in self.package],
             "ranking": [asdict(r) for r in self.ranking],
             "excluded": [asdict(e) for e in self.excluded],
             "ignored_answers": self.ignored,
@@ -115,9 +152,13 @@ class Assessment:
         }
         if self.sensitivity is not None:
             data["sensitivity"] = {
-                "top": self.sensitivity.top,
-                "stable": self.sensitivity.stable,
+                "robust": self.sensitivity.robust,
+                "decisive": self.sensitivity.decisive,
                 "summary": self.sensitivity.summary(),
+                "top": self.sensitivity.top,
+                "package": self.sensitivity.package,
+                "tried": self.sensitivity.tried,
+                "stable": self.sensitivity.stable,
                 "changes": [asdict(c) for c in self.sensitivity.changes],
             }
         return data
@@ -147,6 +188,7 @@ class Scorer:
     def __init__(self, questionnaire: Questionnaire, instruments: Iterable[Instrument]) -> None:
         self.questionnaire = questionnaire
         self.instruments = sorted(instruments, key=lambda i: i.id)
+        self.by_id = {i.id: i for i in self.instruments}
         self.questions = {q.id: q for q in questionnaire.questions}
         self.ids = [i.id for i in self.instruments]
         self.names = {i.id: i.name for i in self.instruments}
@@ -156,9 +198,11 @@ class Scorer:
         # question -> ids of instruments some answer to it can move
         self.relevant: dict[str, set[str]] = {}
         self.points: dict[tuple[str, str], dict[str, int]] = {}
+        # (question, choice value) -> ids a rule of that choice raises (so its ``miss`` spares them)
+        self.raised: dict[tuple[str, str], set[str]] = {}
         self.excluders: dict[tuple[str, str], set[str]] = {}
         for question in questionnaire.questions:
-            movers: set[str] = set()
+            movers: set[str] = set(self.ids) if question.miss else set()
             for choice in question.choices:
                 per: dict[str, list[Rule]] = {}
                 for rule in choice.rules:
@@ -170,6 +214,9 @@ class Scorer:
                 # the same, summed, for the fast scores-only path
                 self.points[(question.id, choice.value)] = {
                     iid: sum(r.points for r in rules) for iid, rules in per.items() if any(r.points for r in rules)
+                }
+                self.raised[(question.id, choice.value)] = {
+                    iid for iid, rules in per.items() if any(r.points > 0 for r in rules)
                 }
                 self.excluders[(question.id, choice.value)] = {
                     iid for iid, rules in per.items() if any(r.exclude for r in rules)
@@ -194,28 +241,50 @@ class Scorer:
                 out.add(inst.id)
         return out
 
-    def _scores(self, answers: Mapping[str, Value], visible: list[Question]) -> dict[str, float]:
-        """Every instrument's score: 50 + sum(25 * w * r) / W, rounded to 0.1 (see the module doc).
+    def raw_points(self, question: Question, value: Value) -> dict[str, int]:
+        """Each moved instrument's points for one answer, before the -2..+2 cap (``miss`` included)."""
+        selected = _selected(value)
+        if DONT_KNOW in selected:
+            return {}
+        if len(selected) == 1:
+            summed = dict(self.points.get((question.id, selected[0]), {}))
+        else:
+            summed = {}
+            for v in selected:
+                for iid, p in self.points.get((question.id, v), {}).items():
+                    summed[iid] = summed.get(iid, 0) + p
+        if question.miss:
+            raised: set[str] = set()
+            for v in selected:
+                raised |= self.raised.get((question.id, v), set())
+            for iid in self.ids:
+                if iid not in raised:
+                    summed[iid] = summed.get(iid, 0) + question.miss
+        return summed
 
-        Works question by question over the instruments each answer moves, so one set of
-        answers costs little; both the explained assessment and the fast paths use it.
-        """
-        total_weight = sum(q.weight for q in visible) or 1
+    def _totals(self, answers: Mapping[str, Value], visible: list[Question]) -> tuple[dict[str, int], dict[str, dict]]:
+        """sum(w * r) per instrument, and each instrument's capped r on the fit questions."""
         totals = dict.fromkeys(self.ids, 0)
+        fits: dict[str, dict[str, int]] = {iid: {} for iid in self.ids}
         for question in visible:
             value = answers.get(question.id)
             if not question.weight or value is None:
                 continue
-            selected = _selected(value)
-            if len(selected) == 1:
-                summed = self.points.get((question.id, selected[0]), {})
-            else:
-                summed = {}
-                for v in selected:
-                    for iid, p in self.points.get((question.id, v), {}).items():
-                        summed[iid] = summed.get(iid, 0) + p
-            for iid, p in summed.items():
-                totals[iid] += question.weight * max(-2, min(2, p))
+            is_fit = question.id in FIT_QUESTIONS
+            if is_fit and DONT_KNOW not in _selected(value):
+                for iid in self.ids:
+                    fits[iid][question.id] = 0
+            for iid, p in self.raw_points(question, value).items():
+                r = max(-2, min(2, p))
+                totals[iid] += question.weight * r
+                if is_fit:
+                    fits[iid][question.id] = r
+        return totals, fits
+
+    def _scores(self, answers: Mapping[str, Value], visible: list[Question]) -> dict[str, float]:
+        """Every instrument's score: 50 + sum(25 * w * r) / W, rounded to 0.1 (see the module doc)."""
+        total_weight = sum(q.weight for q in visible) or 1
+        totals, _ = self._totals(answers, visible)
         return {iid: score_from_total(total, total_weight) for iid, total in totals.items()}
 
     def scores(self, raw: Mapping[str, Value]) -> dict[str, float | None]:
@@ -225,6 +294,24 @@ class Scorer:
         numbers = self._scores(answers, resolved.visible(self.questionnaire))
         excluded = self._excluded_ids(answers)
         return {iid: None if iid in excluded else numbers[iid] for iid in self.ids}
+
+    def _outcome(self, raw: Mapping[str, Value]) -> tuple[list[str], list[str]]:
+        """The top ids (rank <= 3) and the package ids for some answers, without explanations: fast."""
+        resolved = resolve(self.questionnaire, dict(raw))
+        answers = resolved.answers
+        visible = resolved.visible(self.questionnaire)
+        total_weight = sum(q.weight for q in visible) or 1
+        totals, fits = self._totals(answers, visible)
+        excluded = self._excluded_ids(answers)
+        names = self.names
+        triples = [
+            (score_from_total(totals[iid], total_weight), names[iid], iid) for iid in self.ids if iid not in excluded
+        ]
+        order = ranked(triples)
+        top = [iid for rank, iid in order if rank <= TOP]
+        rows = [(iid, rank, fit_band(fits[iid])) for rank, iid in order]
+        package = recommend(rows, self.by_id, answers, self.questionnaire)
+        return top, [p.id for p in package]
 
     def top_ids_fast(self, raw: Mapping[str, Value], n: int = TOP) -> list[str]:
         names = self.names
@@ -255,7 +342,19 @@ class Scorer:
             pre.text for pre in inst.preconditions if pre.check is not None and evaluate(pre.check, answers) is None
         ]
 
-    def _score(self, inst: Instrument, visible: list[Question], answers: Mapping[str, Value], score: float) -> Ranked:
+    def _warnings(self, inst: Instrument, answers: Mapping[str, Value], unchecked: list[str]) -> list[str]:
+        """What is not known yet and matters for this instrument, in words."""
+        out: list[str] = []
+        budget = answers.get("budget")
+        if "budget" in self.questions and (budget is None or DONT_KNOW in _selected(budget)):
+            if inst.cost_level == "high":
+                out.append("Usually costs over EUR 1 million, and the budget is not known yet.")
+        out += [f"Not confirmed yet: {first_sentence(text)}" for text in unchecked]
+        return out
+
+    def _score(
+        self, inst: Instrument, visible: list[Question], answers: Mapping[str, Value], score: float, fit: str
+    ) -> Ranked:
         """The score with its explanation: which answers raised or lowered it, and by how much."""
         total_weight = sum(q.weight for q in visible) or 1
         contributions: list[Contribution] = []
@@ -276,26 +375,35 @@ class Scorer:
                 for r in self.matches.get((question.id, v), {}).get(inst.id, [])
                 if r.points
             ]
-            raw = max(-2, min(2, sum(r.points for _, r in matched)))
+            missed = bool(question.miss) and not any(r.points > 0 for _, r in matched)
+            total = sum(r.points for _, r in matched) + (question.miss if missed else 0)
+            raw = max(-2, min(2, total))
             if raw == 0:
                 continue
             points = 25.0 * question.weight * raw / total_weight
             sign = 1 if raw > 0 else -1
-            # the answer(s) that pushed in the direction of the net effect
-            pushing = [(v, r) for v, r in matched if r.points * sign > 0]
-            strongest = max(pushing, key=lambda vr: (vr[1].points * sign, vr[1].because is not None))[1]
+            label = self.answer_label(question, value)
+            if missed and sign < 0 and question.miss_because:
+                answer, because = label, question.miss_because.replace("{answer}", label)
+            else:
+                # the answer(s) that pushed in the direction of the net effect
+                pushing = [(v, r) for v, r in matched if r.points * sign > 0]
+                strongest = max(pushing, key=lambda vr: (vr[1].points * sign, vr[1].because is not None))[1]
+                answer = self.answer_label(question, list(dict.fromkeys(v for v, _ in pushing)))
+                because = _because(strongest)
             contributions.append(
                 Contribution(
                     question=question.id,
                     text=question.name,
-                    answer=self.answer_label(question, list(dict.fromkeys(v for v, _ in pushing))),
+                    answer=answer,
                     points=round(points, 1),
                     effect="raised" if raw > 0 else "lowered",
-                    because=_because(strongest),
+                    because=because,
                 )
             )
         contributions.sort(key=lambda c: (-abs(c.points), c.question))
         coverage = round(answered_weight / relevant_weight, 2) if relevant_weight else 0.0
+        unchecked = self._unchecked(inst, answers)
         return Ranked(
             rank=0,
             id=inst.id,
@@ -305,7 +413,9 @@ class Scorer:
             coverage=coverage,
             reasons=_reasons(contributions),
             contributions=contributions,
-            unchecked=self._unchecked(inst, answers),
+            unchecked=unchecked,
+            fit=fit,
+            warnings=self._warnings(inst, answers, unchecked),
         )
 
     # ----------------------------------------------------------------- public
@@ -314,7 +424,8 @@ class Scorer:
         resolved = resolve(self.questionnaire, dict(raw))
         answers = resolved.answers
         visible = resolved.visible(self.questionnaire)
-        numbers = self._scores(answers, visible)
+        total_weight = sum(q.weight for q in visible) or 1
+        totals, fits = self._totals(answers, visible)
         excluded_ids = self._excluded_ids(answers)
         scored: list[Ranked] = []
         excluded: list[Excluded] = []
@@ -322,11 +433,13 @@ class Scorer:
             if inst.id in excluded_ids:
                 excluded.append(Excluded(inst.id, inst.name, inst.area, self._exclusion(inst, answers)))
             else:
-                scored.append(self._score(inst, visible, answers, numbers[inst.id]))
+                score = score_from_total(totals[inst.id], total_weight)
+                scored.append(self._score(inst, visible, answers, score, fit_band(fits[inst.id])))
         keyed = {r.id: r for r in scored}
         triples = [(r.score, r.name, r.id) for r in scored]
-        ranking = [Ranked(**{**keyed[iid].__dict__, "rank": rank}) for rank, iid in ranked(triples)]
+        ranking = [replace(keyed[iid], rank=rank) for rank, iid in ranked(triples)]
         excluded.sort(key=lambda e: (e.name.lower(), e.id))
+        rows = [(r.id, r.rank, r.fit) for r in ranking]
         result = Assessment(
             questionnaire=self.questionnaire.id,
             version=self.questionnaire.version,
@@ -335,6 +448,9 @@ class Scorer:
             excluded=excluded,
             ignored=resolved.ignored,
             unanswered=resolved.unanswered,
+            package=recommend(
+                rows, self.by_id, answers, self.questionnaire, unchecked={r.id: r.unchecked for r in ranking}
+            ),
         )
         if sensitivity:
             result.sensitivity = self.sensitivity(raw, result)
@@ -360,14 +476,23 @@ class Scorer:
         return out
 
     def sensitivity(self, raw: Mapping[str, Value], result: Assessment) -> Sensitivity:
+        """Try every other value of every single answer. A change counts when an instrument drops
+        out of the package or out of the top 3 (a tied instrument joining, or a fourth instrument
+        joining the package, does not)."""
         top = result.top_ids()
+        package = [p.id for p in result.package]
         changes: list[Change] = []
+        tried = 0
+        weight: dict[str, int] = {}
         visible = resolve(self.questionnaire, dict(raw)).visible(self.questionnaire)
         for question in visible:
             current = result.answers.get(question.id)
             for alternative in self.alternatives(question, current):
-                after = self.top_ids_fast({**raw, question.id: alternative})
-                if set(after) != set(top):
+                tried += 1
+                top_after, package_after = self._outcome({**raw, question.id: alternative})
+                alters = bool(set(package) - set(package_after))  # a recommended instrument drops out
+                if alters or set(top) - set(top_after):
+                    weight[question.id] = weight.get(question.id, 0) + (2 if alters else 1)
                     changes.append(
                         Change(
                             question=question.id,
@@ -375,10 +500,60 @@ class Scorer:
                             answer=self.answer_label(question, current) if current is not None else "(not answered)",
                             alternative=self.answer_label(question, alternative),
                             alternative_value=alternative,
-                            top_after=after,
+                            top_after=top_after,
+                            package_after=package_after,
+                            alters_package=alters,
                         )
                     )
-        return Sensitivity(top=top, changes=changes)
+        order = sorted(weight, key=lambda q: (-weight[q], q))[:3]
+        return Sensitivity(
+            top=top,
+            changes=changes,
+            package=package,
+            tried=tried,
+            decisive=order,
+            decisive_names=[self.questions[q].name for q in order],
+        )
+
+
+def needs_warning(questionnaire: Questionnaire, answers: Mapping[str, Value], file: str = "answers") -> str | None:
+    """A warning when the questions that decide fit are missing, as in answers files written for
+    questionnaire versions before 2026.12; None when they are all answered."""
+    missing = [q for q in NEEDS_QUESTIONS if questionnaire.question(q) is not None and q not in answers]
+    if not missing:
+        return None
+    return (
+        f"{file}: no answer to {', '.join(missing)} (questions added in questionnaire version 2026.12); "
+        "the ranking is read without them and cannot judge fit to the programme's needs. "
+        "Add them to the file (`migdev questionnaire show` lists their choices)"
+    )
+
+
+def fit_band(fit: Mapping[str, int]) -> str:
+    """An instrument's fit to the programme's stated needs, from the capped points (-2..+2) of
+    the answered fit questions: objectives, bottlenecks, lead implementer.
+
+    weak: it misses the objectives or cannot be led by the lead implementer, or misses on two
+    of the three; strong: it serves the objectives and relieves a named bottleneck, and nothing
+    misses; possible: everything else, and whenever none of the three is answered.
+    """
+    if not fit:
+        return "possible"
+    misses = [q for q, r in fit.items() if r < 0]
+    if fit.get("objectives", 0) < 0 or fit.get("lead_implementer", 0) < 0 or len(misses) >= 2:
+        return "weak"
+    if not misses and fit.get("objectives", 0) > 0 and fit.get("bottlenecks", 1) > 0:
+        return "strong"
+    return "possible"
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a text (a precondition is often long)."""
+    text = " ".join(text.split())
+    for end in (". ", "; "):
+        if end in text:
+            return text[: text.index(end)] + "."
+    return text
 
 
 def score_from_total(total: int, total_weight: int) -> float:
@@ -400,11 +575,12 @@ def ranked(scored: list[tuple[float, str, str]]) -> list[tuple[int, str]]:
 
 
 def _reasons(contributions: list[Contribution]) -> list[str]:
-    """Up to three reasons that raised the score, and the strongest that lowered it."""
+    """Up to three reasons that raised the score, and the strongest that lowered it, each in a
+    sentence with the question and the points it gave."""
     ups = [c for c in contributions if c.points > 0][:3]
     downs = [c for c in contributions if c.points < 0][:1]
-    out = [f"{c.text}: {c.answer} (+{c.points:g})" for c in ups]
-    out += [f"Held back: {c.text}: {c.answer} ({c.points:g})" for c in downs]
+    out = [f"{c.because} ({c.text} +{c.points:g})" for c in ups]
+    out += [f"Held back: {c.because[:1].lower() + c.because[1:]} ({c.text} {c.points:g})" for c in downs]
     return out
 
 

@@ -82,6 +82,36 @@ TIME_TO_RESULTS: dict[str, str] = {
     "long": "Long (more than 3 years)",
 }
 
+# What a programme wants to achieve with migrants and the diaspora (the same ids as AREAS).
+OBJECTIVES: dict[str, str] = dict(AREAS)
+
+# Who can lead an instrument, and who leads the programme's migration component.
+IMPLEMENTERS: dict[str, str] = {
+    "national_government": "National ministry or agency",
+    "local_authority": "Local authority",
+    "diaspora_ngo": "Diaspora organisation or NGO",
+    "tc_programme": "Donor-funded technical-cooperation programme",
+    "private_finance": "Bank, microfinance institution or company",
+}
+
+# What holds migrants' and the diaspora's private-sector engagement back.
+BOTTLENECKS: dict[str, str] = {
+    "finance": "Access to finance",
+    "information": "Information on opportunities and procedures",
+    "skills": "Business skills and follow-up",
+    "trust": "Trust and legal security",
+    "market_access": "Market access and product standards",
+    "remittance_costs": "Cost and channels of sending money",
+    "weak_institutions": "Weak public institutions",
+    "networks": "Missing networks and partners",
+}
+
+# Where an instrument works, read from the actors it names on each side.
+SIDES: dict[str, str] = {
+    "origin": "The country of origin",
+    "destination": "The destination country",
+}
+
 # Attributes a scoring rule's selector may name, and the vocabulary each draws on.
 SELECTOR_VOCABULARIES: dict[str, dict[str, str]] = {
     "area": AREAS,
@@ -93,6 +123,12 @@ SELECTOR_VOCABULARIES: dict[str, dict[str, str]] = {
     "programme_type": PROGRAMME_TYPES,
     "cost_level": COST_LEVELS,
     "time_to_results": TIME_TO_RESULTS,
+    "serves_main": OBJECTIVES,  # an objective the instrument mainly serves
+    "serves": OBJECTIVES,  # an objective it serves, mainly or secondarily
+    "serves_secondary": OBJECTIVES,  # an objective it serves on the side
+    "addresses": BOTTLENECKS,
+    "implementer": IMPLEMENTERS,
+    "works_in": SIDES,
 }
 
 DONT_KNOW = "dont_know"

@@ -1,0 +1,225 @@
+"""The recommended package: 3 or 4 complementary instruments from the top of the ranking,
+sequenced in phases (pure, deterministic).
+
+1. Candidates are the ten best-ranked instruments whose fit is not weak (all ranked
+   instruments when fewer than three qualify).
+2. Strong fits are considered before possible ones, each in rank order. The first candidate
+   comes first. Each next pick is the candidate that covers most of what is still uncovered
+   (an objective the programme chose counts twice, a bottleneck it named once), the earlier
+   candidate on equal cover. Once three are picked, only a candidate that covers something
+   new is added, up to four.
+3. Two instruments whose preconditions need contradictory answers (one needs trust to be
+   high, the other low) are never in one package.
+4. At most two picks are schemes that take years or large sums ("Scale").
+5. Where the ground is not laid (low or mixed trust, no diaspora institution with a
+   budget, an unorganised diaspora, or a scheme that takes years) and no picked instrument
+   lays it, the best-ranked of the twenty best-ranked instruments that does (one that closes
+   the open gap first: trust, institutions, information and networks) replaces the fourth
+   pick or joins.
+6. Phases: "Lay the ground" (the enabling environment: mapping, dialogue, institutions,
+   skills and financial literacy), "Scale" (investment schemes that cost over EUR 1
+   million, and anything that takes more than three years), "Pilot" (the rest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .models import Condition, Instrument, Leaf, Questionnaire
+from .vocab import AREAS, BOTTLENECKS, DONT_KNOW, IMPLEMENTERS
+
+PHASES = {1: "Lay the ground", 2: "Pilot", 3: "Scale"}
+POOL = 10
+SIZE = 4
+MAX_SCALE = 2  # schemes that take years or large sums: at most two in one package
+
+
+@dataclass(frozen=True)
+class PackageItem:
+    id: str
+    name: str
+    phase: int
+    phase_name: str
+    why: str
+    before_start: list[str]
+    lead_actors: list[str]
+
+
+def phase_of(inst: Instrument) -> int:
+    if inst.area == "enabling_environment":
+        return 1
+    if inst.time_to_results == "long" or (inst.cost_level == "high" and inst.area == "investment"):
+        return 3
+    return 2
+
+
+def _chosen(answers: Mapping[str, object], qid: str) -> list[str]:
+    value = answers.get(qid)
+    if value is None:
+        return []
+    values = value if isinstance(value, list) else [value]
+    return [str(v) for v in values if v != DONT_KNOW]
+
+
+def _leaves(condition: Condition) -> list[Leaf]:
+    """The tests on single answers that must all hold for the condition to hold."""
+    if isinstance(condition, Leaf):
+        return [condition]
+    if hasattr(condition, "all"):
+        return [leaf for part in condition.all for leaf in _leaves(part)]  # type: ignore[attr-defined]
+    return []
+
+
+def _allowed(leaf: Leaf, values: list[str]) -> set[str]:
+    if leaf.equals is not None:
+        return {leaf.equals}
+    if leaf.any_of is not None:
+        return set(leaf.any_of)
+    if leaf.none_of is not None:
+        return set(values) - set(leaf.none_of)
+    return set(leaf.all_of or []) if len(leaf.all_of or []) == 1 else set()
+
+
+def conflict(a: Instrument, b: Instrument, questionnaire: Questionnaire) -> bool:
+    """Whether two instruments' preconditions need contradictory answers to a single-choice question."""
+    for pa in a.preconditions:
+        for pb in b.preconditions:
+            if pa.check is None or pb.check is None:
+                continue
+            for la in _leaves(pa.check):
+                for lb in _leaves(pb.check):
+                    question = questionnaire.question(la.question)
+                    if la.question != lb.question or question is None or question.type == "multiple":
+                        continue
+                    values = [c.value for c in question.choices]
+                    if not _allowed(la, values) & _allowed(lb, values):
+                        return True
+    return False
+
+
+def _gaps(answers: Mapping[str, object]) -> set[str]:
+    """The bottlenecks the answers show to be open before anything else can work."""
+    gaps = set()
+    if {"low", "mixed"} & set(_chosen(answers, "trust")):
+        gaps.add("trust")
+    if {"none", "unit_without_budget"} & set(_chosen(answers, "institutional_capacity")):
+        gaps.add("weak_institutions")
+    if "unorganised" in _chosen(answers, "diaspora_organisation"):
+        gaps |= {"information", "networks"}
+    return gaps
+
+
+def _join(items: list[str]) -> str:
+    items = [i[0].lower() + i[1:] for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _why(
+    inst: Instrument, objectives: list[str], bottlenecks: list[str], phase: int, ground: bool, gaps: set[str]
+) -> str:
+    parts = []
+    served = [o for o in objectives if o in inst.serves.main] or [o for o in objectives if o in inst.serves.secondary]
+    if served:
+        parts.append(f"Serves your aim of {_join([AREAS[o] for o in served])}")
+    relieved = [b for b in bottlenecks if b in inst.addresses]
+    if relieved:
+        parts.append(f"relieves {_join([BOTTLENECKS[b] for b in relieved])}, which you named")
+    text = "; ".join(parts) if parts else f"One of the best-ranked instruments for {_join([AREAS[inst.area]])}"
+    text = text[0].upper() + text[1:] + "."
+    closes = [g for g in BOTTLENECKS if g in gaps and g in inst.addresses]
+    if ground and closes:
+        text += f" It lays the ground the later steps need: {_join([BOTTLENECKS[g] for g in closes])}."
+    elif ground:
+        text += " It lays the ground the later steps need."
+    elif phase == 3:
+        text += " It takes years or large sums, so it scales what the earlier steps prove."
+    return text
+
+
+def _before_start(inst: Instrument, unchecked: list[str]) -> list[str]:
+    from .scoring import first_sentence
+
+    open_first = [p.text for p in inst.preconditions if p.text in unchecked]
+    rest = [p.text for p in inst.preconditions if p.text not in unchecked]
+    out = [f"{first_sentence(t)} (not confirmed yet)" for t in open_first] + [first_sentence(t) for t in rest]
+    return out[:3]
+
+
+def recommend(
+    rows: list[tuple[str, int, str]],
+    instruments: Mapping[str, Instrument],
+    answers: Mapping[str, object],
+    questionnaire: Questionnaire,
+    unchecked: Mapping[str, list[str]] | None = None,
+) -> list[PackageItem]:
+    """The package for a ranking given as (id, rank, fit) rows in rank order."""
+    # strong fits first, then possible ones; weak ones only when fewer than three remain
+    top = [row for row in rows if row[2] != "weak"][:POOL]
+    pool = [iid for iid, _, fit in top if fit == "strong"] + [iid for iid, _, fit in top if fit != "strong"]
+    if len(pool) < 3:
+        pool += [iid for iid, _, _ in rows[:POOL] if iid not in pool]
+    if not pool:
+        return []
+    objectives = _chosen(answers, "objectives")
+    bottlenecks = _chosen(answers, "bottlenecks")
+    rank = {iid: r for iid, r, _ in rows}
+
+    def covers(iid: str) -> tuple[set[str], set[str]]:
+        inst = instruments[iid]
+        return set(objectives) & set(inst.serves.main), set(bottlenecks) & set(inst.addresses)
+
+    def fits_with(iid: str, picked: list[str]) -> bool:
+        return not any(conflict(instruments[iid], instruments[p], questionnaire) for p in picked)
+
+    picked = [pool[0]]
+    got_o, got_b = covers(pool[0])
+    while len(picked) < SIZE:
+        best: tuple[int, str] | None = None
+        scaling = sum(phase_of(instruments[i]) == 3 for i in picked)
+        for iid in pool:
+            if iid in picked or not fits_with(iid, picked):
+                continue
+            if scaling >= MAX_SCALE and phase_of(instruments[iid]) == 3:
+                continue
+            o, b = covers(iid)
+            gain = 2 * len(o - got_o) + len(b - got_b)
+            if best is None or gain > best[0]:
+                best = (gain, iid)
+        if best is None or (best[0] == 0 and len(picked) >= 3):
+            break
+        picked.append(best[1])
+        o, b = covers(best[1])
+        got_o, got_b = got_o | o, got_b | b
+    ground_id = None
+    gaps = _gaps(answers)
+    if not any(phase_of(instruments[i]) == 1 for i in picked) and (
+        gaps or any(phase_of(instruments[i]) == 3 for i in picked)
+    ):
+        # the best-ranked instrument that lays the ground, one that closes an open gap first
+        ground = [iid for iid, _, fit in rows[: 2 * POOL] if fit != "weak" and phase_of(instruments[iid]) == 1]
+        ground.sort(key=lambda i: (not gaps & set(instruments[i].addresses), rank[i]))
+        for iid in ground:
+            keep = picked if len(picked) < SIZE else picked[:-1]
+            if iid not in picked and fits_with(iid, keep):
+                picked, ground_id = [*keep, iid], iid
+                break
+    picked.sort(key=lambda i: (phase_of(instruments[i]), rank[i]))
+    lead = _chosen(answers, "lead_implementer")
+    out = []
+    for iid in picked:
+        inst = instruments[iid]
+        phase = phase_of(inst)
+        leads = sorted(inst.implementers, key=lambda x: (x not in lead, list(IMPLEMENTERS).index(x)))
+        out.append(
+            PackageItem(
+                id=iid,
+                name=inst.name,
+                phase=phase,
+                phase_name=PHASES[phase],
+                why=_why(inst, objectives, bottlenecks, phase, iid == ground_id, gaps),
+                before_start=_before_start(inst, (unchecked or {}).get(iid, [])),
+                lead_actors=[IMPLEMENTERS[x] for x in leads],
+            )
+        )
+    return out
