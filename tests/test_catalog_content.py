@@ -45,8 +45,8 @@ def test_every_example_names_country_period_facts_and_source(instruments):
         for ex in inst.examples:
             assert ex.country and ex.period and ex.facts and len(ex.source) > 10, (inst.id, ex.name)
             assert "not stated" not in ex.country.lower(), f"{inst.id}: an example names its country"
-            if not ex.verified:
-                assert ex.note, f"{inst.id}: unverified example {ex.name!r} needs a note saying why"
+            if not ex.facts_checked:
+                assert ex.note, f"{inst.id}: unchecked example {ex.name!r} needs a note saying why"
 
 
 def test_every_reference_resolves(catalog, instruments):

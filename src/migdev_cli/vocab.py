@@ -82,6 +82,22 @@ TIME_TO_RESULTS: dict[str, str] = {
     "long": "Long (more than 3 years)",
 }
 
+# How well an instrument is shown to work (the evidence rating beside the score; it never
+# changes the score). Strongest first.
+EVIDENCE_LEVELS: dict[str, str] = {
+    "rigorous": "Rigorous evaluation of this instrument",
+    "analogue": "Rigorous evidence on a close analogue, or observational econometrics",
+    "monitoring": "Programme monitoring or self-reported results only",
+    "anecdotal": "Descriptive or anecdotal only",
+}
+
+# What an instrument's example is.
+EXAMPLE_KINDS: dict[str, str] = {
+    "case": "A documented programme",
+    "recommendation": "A recommendation, not a documented programme",
+    "method": "A design method or guideline",
+}
+
 # Attributes a scoring rule's selector may name, and the vocabulary each draws on.
 SELECTOR_VOCABULARIES: dict[str, dict[str, str]] = {
     "area": AREAS,
@@ -97,3 +113,26 @@ SELECTOR_VOCABULARIES: dict[str, dict[str, str]] = {
 
 DONT_KNOW = "dont_know"
 DONT_KNOW_LABEL = "Don't know"
+
+# What a programme wants to achieve (the same ids as AREAS), who can lead an instrument,
+# and the bottlenecks an instrument addresses.
+OBJECTIVES: dict[str, str] = dict(AREAS)
+
+IMPLEMENTERS: dict[str, str] = {
+    "national_government": "National ministry or agency",
+    "local_authority": "Local authority",
+    "diaspora_ngo": "Diaspora organisation or NGO",
+    "tc_programme": "Donor-funded technical-cooperation programme",
+    "private_finance": "Bank, microfinance institution or company",
+}
+
+BOTTLENECKS: dict[str, str] = {
+    "finance": "Access to finance",
+    "information": "Information on opportunities and procedures",
+    "skills": "Business skills and follow-up",
+    "trust": "Trust and legal security",
+    "market_access": "Market access and product standards",
+    "remittance_costs": "Cost and channels of sending money",
+    "weak_institutions": "Weak public institutions",
+    "networks": "Missing networks and partners",
+}
