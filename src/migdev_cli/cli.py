@@ -170,7 +170,13 @@ def instruments_list(
     _check_choice("--evidence", evidence, vocab.EVIDENCE_LEVELS)
     catalog = _catalog(ctx)
     found = filter_instruments(
-        catalog.sorted_instruments(), area=area, stage=stage, target=target, actor=actor, search=search, evidence=evidence
+        catalog.sorted_instruments(),
+        area=area,
+        stage=stage,
+        target=target,
+        actor=actor,
+        search=search,
+        evidence=evidence,
     )
     if as_json:
         _print_json([list_entry(i) for i in found])

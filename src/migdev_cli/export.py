@@ -184,7 +184,13 @@ def _recommendation(
             **_label(vocab.EVIDENCE_LEVELS, inst.evidence.level),
             "self_reported": inst.evidence.self_reported,
             "studies": [
-                {"authors": st.authors, "year": st.year, "design": st.design, "finding": st.finding, "source": st.source}
+                {
+                    "authors": st.authors,
+                    "year": st.year,
+                    "design": st.design,
+                    "finding": st.finding,
+                    "source": st.source,
+                }
                 for st in inst.evidence.studies
             ],
         },
