@@ -301,7 +301,8 @@ def test_trade_programme_without_demand_or_standards(scorer):
 def test_local_development_with_own_budget_and_hometown_associations(scorer):
     result = run(scorer, LOCAL_DEVELOPMENT)
     assert "collective-remittance-matching" in top(result, 3)
-    assert {"municipal-incubation-diaspora", "city-business-partnerships"} <= top(result, 8)
+    # top 10 of 37 instruments (the catalog grew from 30; diaspora tourism now shares the local places)
+    assert {"municipal-incubation-diaspora", "city-business-partnerships"} <= top(result, 10)
     local = ["collective-remittance-matching", "municipal-incubation-diaspora", "city-business-partnerships"]
     national_or_capital_market = [
         "diaspora-bond",
