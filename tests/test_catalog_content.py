@@ -315,3 +315,20 @@ def test_a_rating_without_its_studies_is_refused(tmp_path):
     line = head.count("\n") + 2
     assert f"government-matching-grant.yaml:{line}" in result.output
     assert "needs at least one study" in result.output and "Traceback" not in result.output
+
+
+def test_no_internal_notes_in_the_report_or_the_xlsform(runner, tmp_path, answers_file):
+    from openpyxl import load_workbook
+
+    from migdev_cli.cli import app
+
+    report = runner.invoke(app, ["export", "--answers", str(answers_file), "-o", "-"])
+    assert report.exit_code == 0, report.output
+    assert "Evidence:" in report.stdout
+    assert _leaks([report.stdout]) == []
+    form = tmp_path / "form.xlsx"
+    assert runner.invoke(app, ["questionnaire", "xlsform", str(form)]).exit_code == 0
+    cells = [
+        str(c) for sheet in load_workbook(form).worksheets for row in sheet.iter_rows(values_only=True) for c in row
+    ]
+    assert _leaks([c for c in cells if c and c != "None"]) == []
