@@ -36,12 +36,13 @@ def _fit(text: str, width: int) -> str:
 
 def instruments_lines(instruments: list[Instrument], width: int = 120) -> list[str]:
     """The catalog as a count line, a header and aligned columns, every line cut to ``width``
-    with an ellipsis (long names are shortened first)."""
+    with an ellipsis (long names are shortened first). The evidence level stands beside the
+    area, before cost and time, so a narrow terminal cuts those first."""
     rows = [
-        (visible(i.id), visible(i.name), area_label(i.area), i.cost_level, i.time_to_results, i.evidence.level)
+        (visible(i.id), visible(i.name), area_label(i.area), i.evidence.level, i.cost_level, i.time_to_results)
         for i in instruments
     ]
-    header = ("ID", "Name", "Area", "Cost", "Time", "Evidence")
+    header = ("ID", "Name", "Area", "Evidence", "Cost", "Time")
     widths = [max([len(header[c]), *(len(r[c]) for r in rows)]) for c in range(6)]
     fixed = widths[0] + widths[2] + widths[3] + widths[4] + widths[5] + 5 * 2
     widths[1] = max(12, min(widths[1], width - fixed))
