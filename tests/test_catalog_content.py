@@ -255,6 +255,7 @@ def test_women_tags_follow_documented_participation(catalog):
         "government-matching-grant",
         "remittance-matching-family-business",
         "diaspora-startup-accelerator",
+        "diaspora-expert-missions",
     ):
         assert "women" in catalog.instrument(iid).target_groups, iid
     for inst in catalog.instruments.values():
