@@ -473,16 +473,16 @@ def _(c: Catalog) -> tuple[Path, int | None]:
 @case("unicode-line-separator-in-text")
 def _(c: Catalog) -> tuple[Path, int | None]:
     # Text pasted from a web page: YAML breaks the line at U+2028, an editor does not.
-    replace_in(c.instrument, "Seed 001 notes", "Seed\u2028001 notes")
+    replace_in(c.instrument, "civil-society report notes", "civil-society\u2028report notes")
     return c.instrument, None
 
 
 def test_line_separator_is_explained(tmp_path: Path) -> None:
     catalog = make_catalog(tmp_path / "catalog")
-    text = replace_in(catalog.instrument, "Seed 001 notes", "Seed\u2028001 notes")
+    text = replace_in(catalog.instrument, "civil-society report notes", "civil-society\u2028report notes")
     result = runner.invoke(app, ["validate", str(catalog.root)])
     assert result.exit_code == 1
-    assert f"line {line_no(text, 'Seed')} holds a Unicode line separator (U+2028)" in result.stderr
+    assert f"line {line_no(text, 'civil-society')} holds a Unicode line separator (U+2028)" in result.stderr
 
 
 def test_corpus_is_large_enough() -> None:

@@ -329,6 +329,7 @@ def test_monitoring_actors_cost_and_examples(catalog, questionnaire, assessed, a
         assert cost == [
             f"Cost: {vocab.COST_LEVELS[inst.cost_level]}",
             f"Time to results: {vocab.TIME_TO_RESULTS[inst.time_to_results]}",
+            f"Evidence: {vocab.EVIDENCE_LEVELS[inst.evidence.level]}",
         ]
         examples = blocks_under(section, "h4", "Examples")
         assert headings(examples, "h5") == [collapse(e.name) for e in inst.examples]
@@ -341,7 +342,9 @@ def test_monitoring_actors_cost_and_examples(catalog, questionnaire, assessed, a
             assert refs[number] == collapse(example.source)
             paragraphs = [inline_text(t) for t in body if t.type == "inline"]
             flagged = any(p.startswith("Unverified:") for p in paragraphs)
-            assert flagged == (not example.verified)
+            assert flagged == (not example.facts_checked)
+            kind_line = any(p.startswith("Kind:") for p in paragraphs)
+            assert kind_line == (example.kind != "case")
             unverified_seen += flagged
     assert unverified_seen > 0, "the catalog has unverified examples; the report must flag them"
 
@@ -423,12 +426,14 @@ def _evil_instrument(iid: str, cost: str, source: str) -> dict[str, Any]:
                 "period": "2020 | 2021",
                 "facts": ["fact | with pipe\n- injected item", "    indented code", "> quote", "&lt;script&gt; &#60;"],
                 "source": source,
-                "verified": False,
+                "facts_checked": False,
+                "kind": "case",
                 "note": "note *x*\n\n<script>alert(3)</script>",
             }
         ],
         "related": [],
         "sources": [source, "Other | source `x`"],
+        "evidence": {"level": "anecdotal", "self_reported": False, "studies": []},
     }
 
 

@@ -22,8 +22,10 @@ def filter_instruments(
     target: str | None = None,
     actor: str | None = None,
     search: str | None = None,
+    evidence: str | None = None,
 ) -> list[Instrument]:
-    """Instruments that pass every given filter; ``search`` matches name, summary and examples."""
+    """Instruments that pass every given filter; ``search`` matches name, summary and examples;
+    ``evidence`` is an evidence level (only instruments rated exactly that)."""
     needle = search.casefold().strip() if search else None
     out = []
     for inst in instruments:
@@ -36,6 +38,8 @@ def filter_instruments(
         if actor and actor not in inst.attribute_values("actor"):
             continue
         if needle and needle not in _haystack(inst):
+            continue
+        if evidence and inst.evidence.level != evidence:
             continue
         out.append(inst)
     return out
@@ -51,6 +55,7 @@ def list_entry(inst: Instrument) -> dict[str, Any]:
         "stages": list(inst.stages),
         "cost_level": inst.cost_level,
         "time_to_results": inst.time_to_results,
+        "evidence": inst.evidence.level,
     }
 
 

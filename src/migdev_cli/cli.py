@@ -154,6 +154,9 @@ def instruments_list(
     target: Annotated[str | None, typer.Option(help="Target group, e.g. low_skilled_migrants.")] = None,
     actor: Annotated[str | None, typer.Option(help="Actor on either side, e.g. local_authorities.")] = None,
     search: Annotated[str | None, typer.Option(help="Text to find in name, summary and examples.")] = None,
+    evidence: Annotated[
+        str | None, typer.Option(metavar="LEVEL", help="Evidence level: rigorous, analogue, monitoring, anecdotal.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
     """List instruments, optionally filtered (filters combine)."""
@@ -164,9 +167,16 @@ def instruments_list(
     _check_choice("--stage", stage, vocab.STAGES)
     _check_choice("--target", target, vocab.TARGET_GROUPS)
     _check_choice("--actor", actor, vocab.ACTORS)
+    _check_choice("--evidence", evidence, vocab.EVIDENCE_LEVELS)
     catalog = _catalog(ctx)
     found = filter_instruments(
-        catalog.sorted_instruments(), area=area, stage=stage, target=target, actor=actor, search=search
+        catalog.sorted_instruments(),
+        area=area,
+        stage=stage,
+        target=target,
+        actor=actor,
+        search=search,
+        evidence=evidence,
     )
     if as_json:
         _print_json([list_entry(i) for i in found])

@@ -149,7 +149,8 @@ def _example(example: Any, refs: _References) -> dict[str, Any]:
         "country": example.country,
         "period": example.period,
         "facts": list(example.facts),
-        "verified": example.verified,
+        "facts_checked": example.facts_checked,
+        "kind": example.kind,
         "note": example.note,
         "source": example.source,
         "reference": refs.cite(example.source),
@@ -179,6 +180,20 @@ def _recommendation(
         },
         "cost": _label(vocab.COST_LEVELS, inst.cost_level),
         "time_to_results": _label(vocab.TIME_TO_RESULTS, inst.time_to_results),
+        "evidence": {
+            **_label(vocab.EVIDENCE_LEVELS, inst.evidence.level),
+            "self_reported": inst.evidence.self_reported,
+            "studies": [
+                {
+                    "authors": st.authors,
+                    "year": st.year,
+                    "design": st.design,
+                    "finding": st.finding,
+                    "source": st.source,
+                }
+                for st in inst.evidence.studies
+            ],
+        },
         "gender": inst.gender,
         "risks": [{"risk": r.risk, "mitigation": r.mitigation} for r in inst.risks],
         "monitoring": [
@@ -411,6 +426,7 @@ def _render_recommendation(rec: dict[str, Any]) -> list[str]:
         "",
         f"- Cost: {md_inline(rec['cost']['label'])}",
         f"- Time to results: {md_inline(rec['time_to_results']['label'])}",
+        f"- Evidence: {md_inline(rec['evidence']['label'])}",
         "",
     ]
     if rec["gender"]:
@@ -428,8 +444,10 @@ def _render_recommendation(rec: dict[str, Any]) -> list[str]:
         out += [f"{md_inline(ex['country'])}, {md_inline(ex['period'])}. Source: {_refs([ex['reference']])}.", ""]
         out += [f"- {md_inline(fact)}" for fact in ex["facts"]]
         out.append("")
-        if not ex["verified"]:
-            out += ["**Unverified:** these facts have not been checked against the source.", ""]
+        if ex["kind"] != "case":
+            out += [f"Kind: {md_inline(vocab.EXAMPLE_KINDS[ex['kind']])}.", ""]
+        if not ex["facts_checked"]:
+            out += ["**Unverified:** these facts have not been checked against a second source.", ""]
         if ex["note"]:
             out += [f"Note: {md_inline(ex['note'])}", ""]
     if rec["sources"]:

@@ -56,9 +56,12 @@ Actor = Literal[tuple(vocab.ACTORS)]  # type: ignore[valid-type]
 ProgrammeType = Literal[tuple(vocab.PROGRAMME_TYPES)]  # type: ignore[valid-type]
 CostLevel = Literal[tuple(vocab.COST_LEVELS)]  # type: ignore[valid-type]
 TimeToResults = Literal[tuple(vocab.TIME_TO_RESULTS)]  # type: ignore[valid-type]
+EvidenceLevel = Literal[tuple(vocab.EVIDENCE_LEVELS)]  # type: ignore[valid-type]
+ExampleKind = Literal[tuple(vocab.EXAMPLE_KINDS)]  # type: ignore[valid-type]
 Objective = Literal[tuple(vocab.OBJECTIVES)]  # type: ignore[valid-type]
-Bottleneck = Literal[tuple(vocab.BOTTLENECKS)]  # type: ignore[valid-type]
 Implementer = Literal[tuple(vocab.IMPLEMENTERS)]  # type: ignore[valid-type]
+Bottleneck = Literal[tuple(vocab.BOTTLENECKS)]  # type: ignore[valid-type]
+Year = Annotated[int, Constrained(ge=1900, le=2100)]
 
 NONEMPTY = Constrained(min_length=1)
 
@@ -206,8 +209,43 @@ class Example(Model):
     period: Text
     facts: Annotated[list[Text], NONEMPTY]
     source: Text
-    verified: bool
+    # Were the facts checked against a source other than the document that first reported them?
+    facts_checked: bool
+    # A documented programme (case), a proposal nobody is reported to have carried out
+    # (recommendation), or a design method or guideline (method).
+    kind: ExampleKind
     note: Text | None = None
+
+
+@model
+class Study(Model):
+    """A study behind an instrument's evidence rating."""
+
+    __pydantic_config__ = CONFIG
+
+    authors: Text
+    year: Year
+    design: Text
+    finding: Text
+    source: Text
+
+
+@model
+class Evidence(Model):
+    """How well the instrument is shown to work, on the scale in vocab.EVIDENCE_LEVELS.
+
+    Shown beside the score; it never changes the score."""
+
+    __pydantic_config__ = CONFIG
+
+    level: EvidenceLevel
+    # Are the programme figures on the sheet reported by the implementer itself?
+    self_reported: bool
+    studies: list[Study] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.level in ("rigorous", "analogue") and not self.studies:
+            raise ValueError(f"evidence level {self.level!r} needs at least one study")
 
 
 @model
@@ -251,6 +289,7 @@ class Instrument(Model):
     examples: Annotated[list[Example], NONEMPTY]
     related: list[Slug] = field(default_factory=list)
     sources: list[Text] = field(default_factory=list)
+    evidence: Evidence
 
     def attribute_values(self, attribute: str) -> set[str]:
         """The instrument's values for a selector attribute (see vocab.SELECTOR_VOCABULARIES)."""

@@ -36,11 +36,15 @@ def _fit(text: str, width: int) -> str:
 
 def instruments_lines(instruments: list[Instrument], width: int = 120) -> list[str]:
     """The catalog as a count line, a header and aligned columns, every line cut to ``width``
-    with an ellipsis (long names are shortened first)."""
-    rows = [(visible(i.id), visible(i.name), area_label(i.area), i.cost_level, i.time_to_results) for i in instruments]
-    header = ("ID", "Name", "Area", "Cost", "Time")
-    widths = [max([len(header[c]), *(len(r[c]) for r in rows)]) for c in range(5)]
-    fixed = widths[0] + widths[2] + widths[3] + widths[4] + 4 * 2
+    with an ellipsis (long names are shortened first). The evidence level stands beside the
+    area, before cost and time, so a narrow terminal cuts those first."""
+    rows = [
+        (visible(i.id), visible(i.name), area_label(i.area), i.evidence.level, i.cost_level, i.time_to_results)
+        for i in instruments
+    ]
+    header = ("ID", "Name", "Area", "Evidence", "Cost", "Time")
+    widths = [max([len(header[c]), *(len(r[c]) for r in rows)]) for c in range(6)]
+    fixed = widths[0] + widths[2] + widths[3] + widths[4] + widths[5] + 5 * 2
     widths[1] = max(12, min(widths[1], width - fixed))
     lines = [f"{len(instruments)} instruments"]
     for row in [header, *rows]:
@@ -76,6 +80,15 @@ def _bullets(items: list[str]) -> Text:
     return plain("\n".join(f"- {item}" for item in items))
 
 
+def evidence_line(inst: Instrument) -> str:
+    """The evidence rating in words: the level, and whether the programme figures are self-reported."""
+    ev = inst.evidence
+    line = f"{ev.level}: {vocab.EVIDENCE_LEVELS[ev.level]}"
+    if ev.self_reported:
+        line += " (programme figures are self-reported by the implementer)"
+    return line
+
+
 def fact_sheet(inst: Instrument, questionnaire: Questionnaire | None) -> Group:
     head = Table.grid(padding=(0, 2))
     head.add_column(style="bold", no_wrap=True)
@@ -88,6 +101,7 @@ def fact_sheet(inst: Instrument, questionnaire: Questionnaire | None) -> Group:
     head.add_row("Host programmes", _labels(inst.programme_types, vocab.PROGRAMME_TYPES))
     head.add_row("Cost", plain(vocab.COST_LEVELS[inst.cost_level]))
     head.add_row("Time to results", plain(vocab.TIME_TO_RESULTS[inst.time_to_results]))
+    head.add_row("Evidence", plain(evidence_line(inst)))
     if inst.related:
         head.add_row("Related", plain(", ".join(inst.related)))
 
@@ -126,10 +140,18 @@ def fact_sheet(inst: Instrument, questionnaire: Questionnaire | None) -> Group:
         body.add_row("Period", plain(ex.period))
         body.add_row("Facts", _bullets(ex.facts))
         body.add_row("Source", plain(ex.source))
-        body.add_row("Verified", plain("yes" if ex.verified else "no: treat the facts as unverified"))
+        body.add_row("Kind", plain(vocab.EXAMPLE_KINDS[ex.kind]))
+        checked = "yes" if ex.facts_checked else "no: not checked against a second source; treat them with care"
+        body.add_row("Facts checked", plain(checked))
         if ex.note:
             body.add_row("Note", plain(ex.note))
         section(f"Example: {ex.name}", body)
+    if inst.evidence.studies:
+        studies = [
+            f"{st.authors} ({st.year}). {st.design}. Finding: {st.finding} Source: {st.source}"
+            for st in inst.evidence.studies
+        ]
+        section("Evidence: studies", _bullets(studies))
     if inst.sources:
         section("Sources", _bullets(inst.sources))
     return Group(*parts)

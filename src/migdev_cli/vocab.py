@@ -112,6 +112,22 @@ SIDES: dict[str, str] = {
     "destination": "The destination country",
 }
 
+# How well an instrument is shown to work (the evidence rating beside the score; it never
+# changes the score). Strongest first.
+EVIDENCE_LEVELS: dict[str, str] = {
+    "rigorous": "Rigorous evaluation of this instrument",
+    "analogue": "Rigorous evidence on a close analogue, or observational econometrics",
+    "monitoring": "Programme monitoring or self-reported results only",
+    "anecdotal": "Descriptive or anecdotal only",
+}
+
+# What an instrument's example is.
+EXAMPLE_KINDS: dict[str, str] = {
+    "case": "A documented programme",
+    "recommendation": "A recommendation, not a documented programme",
+    "method": "A design method or guideline",
+}
+
 # Attributes a scoring rule's selector may name, and the vocabulary each draws on.
 SELECTOR_VOCABULARIES: dict[str, dict[str, str]] = {
     "area": AREAS,
