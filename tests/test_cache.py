@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from migdev_cli import cache as cache_module
 from migdev_cli import loader
-from migdev_cli.cache import DocumentCache, checksum
+from migdev_cli.cache import DocumentCache
 from migdev_cli.catalog import load_catalog
 from migdev_cli.errors import DataError
 
@@ -98,14 +99,15 @@ def test_problems_are_never_cached(cache: Path, data_dir: Path) -> None:
 def test_a_broken_cache_is_ignored(cache: Path, data_dir: Path, content: str | None) -> None:
     expected = load_catalog([data_dir])
     (cache_file,) = cache.glob("documents-*.json")
-    if content is None:  # keep the stamp and a matching check, break every entry: wrong shapes
+    if content is None:  # keep the stamp and a matching digest, break every entry: wrong shapes
         stored = json.loads(cache_file.read_text(encoding="utf-8").split("\n", 1)[0])
         entries = json.loads(cache_file.read_text(encoding="utf-8").split("\n", 1)[1])
         broken = [{"id": 5}, "[", None, 7, {}, {"bogus": 1}, {"id": "x", "steps": "not a list"}]
         for i, key in enumerate(entries):
             entries[key] = [entries[key][0], broken[i % len(broken)]] if i % 9 else "x"
         body = json.dumps(entries)
-        stored["check"] = checksum(body.encode())
+        key = (cache / "key").read_bytes()
+        stored["mac"] = cache_module._mac(key, stored["stamp"], stored["scope"], body.encode())
         content = json.dumps(stored) + "\n" + body
     if content == "edited":  # a hand edit (or a damaged disk block) no longer matches the check
         content = cache_file.read_text(encoding="utf-8").replace('"high"', '"low"')
@@ -236,7 +238,7 @@ def test_answers_files_with_odd_paths_get_clear_errors_or_work(cache: Path, tmp_
 
 
 def test_a_pipe_is_not_cached_and_used_caches_are_kept(cache: Path, tmp_path: Path) -> None:
-    from migdev_cli.answers import load_answers
+    from migdev_cli.answers_file import load_answers
 
     catalog = load_catalog([DATA])
     read, write = os.pipe()
@@ -245,7 +247,7 @@ def test_a_pipe_is_not_cached_and_used_caches_are_kept(cache: Path, tmp_path: Pa
     load_answers(Path(f"/dev/fd/{read}"), catalog.questionnaires)
     os.close(read)
     assert len(list(cache.glob("documents-*.json"))) == 1  # the catalog's only
-    (cache / "parsed-0123.json").write_text("{}", encoding="utf-8")  # the earlier format
+    (cache / "documents-0123.json").write_text("{}", encoding="utf-8")  # not a name migdev writes
     catalog_cache = next(cache.glob("documents-*.json"))
     for i in range(40):  # many answers files, each cached; the catalog is used in between
         path = tmp_path / f"answers-{i}.yaml"
@@ -253,5 +255,5 @@ def test_a_pipe_is_not_cached_and_used_caches_are_kept(cache: Path, tmp_path: Pa
         load_answers(path, catalog.questionnaires)
         load_catalog([DATA])
     assert catalog_cache.exists()
-    assert len(list(cache.glob("documents-*.json"))) == 32
-    assert not list(cache.glob("parsed-*.json"))
+    assert len(list(cache.glob("documents-*.json"))) == 32 + 1
+    assert (cache / "documents-0123.json").exists()

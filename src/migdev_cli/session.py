@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .answers import Value, dump_answers, load_answers, resolve
+from .answers import Value, resolve
+from .answers_file import dump_answers, load_answers
 from .errors import DataError, Interrupted, MigdevError, NoTerminal
 from .escaping import visible
 from .fileio import write_atomic
