@@ -344,6 +344,20 @@ def offer_save(
     """After the results: offer to save the answers and to export the report."""
     prompter = Prompter()
     answers_file: str | None = str(saved_to) if saved_to else None
+    with _terminate_as_interrupt():
+        _offer(prompter, result, catalog, questionnaire, programme, values, saved_to, answers_file)
+
+
+def _offer(
+    prompter: Prompter,
+    result: Any,
+    catalog: Any,
+    questionnaire: Questionnaire,
+    programme: Programme,
+    values: dict[str, Value],
+    saved_to: Path | None,
+    answers_file: str | None,
+) -> None:
     try:
         if saved_to is None and prompter.confirm("Save your answers to a file?", True):
             text = dump_answers(questionnaire, programme, values)
