@@ -113,3 +113,41 @@ def test_alias_bomb_is_refused_without_expanding_it():
 def test_dates_stay_text_and_yes_is_a_choice_value(tmp_path: Path):
     data = parse_yaml("date: 2026-11-23\nvalue: yes\n", "x.yaml")
     assert data == {"date": "2026-11-23", "value": True}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: '" + "[" * 60 + "'\n",
+        'name: "' + "{" * 60 + '"\n',
+        "# " + "[" * 60 + "\nname: x\n",
+        "name: x  # " + "[{" * 60 + "\n",
+        "name: |\n  " + "[" * 60 + "\n",
+        "name: [" + ", ".join("'[[[[[['" for _ in range(20)) + "]\n",
+    ],
+    ids=["single-quoted", "double-quoted", "comment-line", "comment-after", "block-text", "quoted-in-flow"],
+)
+def test_brackets_in_quotes_and_comments_are_not_nesting(text: str):
+    assert "name" in parse_yaml(text, "f.yaml")
+
+
+@pytest.mark.parametrize("depth", [41, 500, 5000, 999_000])
+def test_real_flow_nesting_is_still_refused(depth: int):
+    with pytest.raises(DataError) as info:
+        parse_yaml("x: " + "[" * depth + "]" * depth + "\n", "f.yaml")
+    line = info.value.lines()[0]
+    assert line.startswith("f.yaml:1:") and ("nested more than 40" in line or "nesting depth" in line)
+
+
+def test_aliases_of_a_long_text_are_bounded_in_characters():
+    """A few aliases of one long text expand to more text than any file may hold: refused
+    before anything (the cache, validation, a report) expands it."""
+    text = "answers:\n  a: &t " + "x" * 100_000 + "\n  b: [" + ", ".join(["*t"] * 100) + "]\n"
+    assert len(text) < 200_000
+    with pytest.raises(DataError) as info:
+        parse_yaml(text, "long.yaml")
+    assert "too much text" in info.value.lines()[0]
+    keys = "k: &k\n  ? " + "y" * 50_000 + "\n  : 1\nl: [" + ", ".join(["*k"] * 100) + "]\n"  # long keys
+    with pytest.raises(DataError, match="too much text"):
+        parse_yaml(keys, "keys.yaml")
+    assert parse_yaml("a: &t " + "x" * 100_000 + "\nb: [*t, *t]\n", "ok.yaml")["b"][1] == "x" * 100_000
