@@ -158,7 +158,9 @@ class Prompter:
         return question.unsafe_ask()
 
     def text(self, message: str, default: str = "") -> str:
-        return str(self._run(self.q.text(message, default=default)) or "").strip()
+        typed = str(self._run(self.q.text(message, default=default)) or "").strip()
+        # bytes a terminal sent that are not UTF-8 arrive as lone surrogates, which no file can hold
+        return typed.encode("utf-8", "replace").decode("utf-8")
 
     def confirm(self, message: str, default: bool = True) -> bool:
         return bool(self._run(self.q.confirm(message, default=default)))
