@@ -81,7 +81,7 @@ def load_answers(path: Path, questionnaires: dict[str, Questionnaire]) -> tuple[
     def check(doc: Any, source: str | bytes) -> None:
         values.update(answer_values(doc, questionnaires, source, name))
 
-    doc, _, _ = load_file(AnswersFile, path, name, cache, check)
+    doc, _, _ = load_file(AnswersFile, path, name, cache, check, regular_only=False)
     cache.save()
     return doc, values
 

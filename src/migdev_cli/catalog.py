@@ -112,7 +112,8 @@ def _files(directory: Path, kind: str) -> list[Path]:
         return []
     try:
         with os.scandir(sub) as entries:
-            names = sorted(e.name for e in entries if e.name.endswith((".yaml", ".yml")) and e.is_file())
+            # not only regular files: a link to a device or a FIFO is reported, not skipped
+            names = sorted(e.name for e in entries if e.name.endswith((".yaml", ".yml")) and not e.is_dir())
     except OSError:
         return []
     return [sub / name for name in names]

@@ -24,12 +24,22 @@ MAX_BYTES = 2_000_000  # one catalog or answers file
 # --------------------------------------------------------------------------- reading
 
 
-def read_bytes(path: Path, display: str | None = None, limit: int = MAX_BYTES) -> bytes:
-    """Read a file within the size limit (never more than the limit into memory), or raise DataError."""
+def read_bytes(path: Path, display: str | None = None, limit: int = MAX_BYTES, *, regular_only: bool = False) -> bytes:
+    """Read a file within the size limit (never more than the limit into memory), or raise DataError.
+
+    Opening never waits: a FIFO that no program writes to reads as empty. With
+    ``regular_only`` (catalog files) a FIFO, device or socket is refused; an answers file
+    may be a pipe (``--answers <(...)``)."""
     name = display or str(path)
     try:
-        with path.open("rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb", closefd=True) as handle:
+            info = os.fstat(fd)
+            if regular_only and not stat.S_ISREG(info.st_mode):
+                raise DataError([Problem(name, None, "", "not a regular file (a FIFO, device or socket); not read")])
+            if hasattr(os, "set_blocking"):
+                os.set_blocking(fd, True)  # a pipe with a writer: wait for what it writes
+            size = info.st_size
             raw = b"" if size > limit else handle.read(limit + 1)
     except OSError as exc:
         raise DataError([Problem(name, None, "", f"cannot read file: {exc.strerror or exc}")]) from None

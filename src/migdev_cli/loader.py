@@ -279,7 +279,13 @@ Check = Callable[[Any, "str | bytes"], None]
 
 
 def load_file(
-    model: type[M], path: Path, name: str, cache: DocumentCache, check: Check | None = None
+    model: type[M],
+    path: Path,
+    name: str,
+    cache: DocumentCache,
+    check: Check | None = None,
+    *,
+    regular_only: bool = True,
 ) -> tuple[M, Any, str | bytes]:
     """Read one file; take its validated document from the cache when the file is unchanged,
     otherwise parse and validate it (every problem reported with its line); run ``check``
@@ -287,10 +293,11 @@ def load_file(
 
     Returns (document, parsed data or None when it came from the cache, source): the source
     is the file's text, or its bytes when it came from the cache (decoded only if needed).
-    A document that fails validation or ``check`` is never cached."""
+    A document that fails validation or ``check`` is never cached. Only a regular file is
+    read, unless ``regular_only`` is False (an answers file may be a pipe)."""
     from .serialize import from_data
 
-    raw = read_bytes(path, name)
+    raw = read_bytes(path, name, regular_only=regular_only)
     key = path.name if cache.scope == path else f"{path.parent.name}/{path.name}"
     digest = cache.digest(raw)
     cached = cache.get(key, digest)
