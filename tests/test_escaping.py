@@ -163,3 +163,17 @@ def test_force_onto_a_planted_symlink_does_not_copy_the_targets_mode(runner, tmp
     assert not link.is_symlink() and link.read_text(encoding="utf-8").startswith("#")
     assert link.stat().st_mode & 0o7000 == 0 and not link.stat().st_mode & 0o002
     assert target.read_text(encoding="utf-8") == "someone else's file\n" and target.stat().st_mode & 0o7777 == 0o4777
+
+
+def test_file_names_are_escaped_in_warnings_and_validate(runner, tmp_path: Path):
+    answers = tmp_path / f"a{ESC}.yaml"
+    answers.write_text("questionnaire: core\nanswers:\n  stage: [long_term]\n  returnee_situation: forced_or_unprepared\n")
+    warned = runner.invoke(app, ["assess", "--answers", str(answers), "--json"])
+    assert warned.exit_code == 0, warned.output
+    assert "ignored" in warned.stderr
+    data = make_data_dir(tmp_path / f"d{ESC}", ["diaspora-bond"])
+    validated = runner.invoke(app, ["validate", str(data), "--alone"])
+    assert validated.exit_code == 0, validated.output
+    for result in (warned, validated):
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "\\x1b]52;c;ZXZpbA==\\x07" in result.output

@@ -258,7 +258,7 @@ def validate(
     line = f"{target}: OK: {sum(counts.values())} instruments ({detail}), {questionnaires} questionnaire(s)"
     if len(directories) > 1:
         line += f"; laid over the built-in catalog: {len(catalog.instruments)} instruments in all"
-    typer.echo(line)
+    typer.echo(visible(line, keep=""))
 
 
 @app.command()
@@ -322,7 +322,7 @@ def _answers_from_file(path: Path, catalog: Any) -> tuple[Any, Any, dict[str, An
     doc, values = load_answers(path, catalog.questionnaires)
     questionnaire = catalog.questionnaire(doc.questionnaire)
     for warning in ignored_warnings(questionnaire, resolve(questionnaire, values), str(path)):
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(visible(f"warning: {warning}", keep=""), err=True)
     return questionnaire, doc.programme, values
 
 
@@ -334,11 +334,11 @@ def _responses(ctx: typer.Context, path: Path, questionnaire_id: str | None, ski
     questionnaire = catalog.questionnaire(questionnaire_id)
     result = assess_responses(path, questionnaire, catalog.instruments.values(), skip_invalid=skip_invalid)
     for skipped in result.skipped:
-        typer.echo(skipped.line(), err=True)
+        typer.echo(visible(skipped.line(), keep=""), err=True)
     if result.skipped:
         typer.echo(f"Skipped {len(result.skipped)} of {result.rows} rows (--skip-invalid).", err=True)
     for warning in result.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(visible(f"warning: {warning}", keep=""), err=True)
     return result
 
 
