@@ -26,7 +26,6 @@ import hmac
 import json
 import os
 import re
-import secrets
 import warnings
 from pathlib import Path
 from typing import Any
@@ -112,7 +111,7 @@ def _key(root: Path) -> bytes | None:
     if os.path.lexists(path) and not is_own_regular_file(path):
         return None  # a link, FIFO or someone else's file: leave it, cache nothing
     try:
-        write_atomic(path, secrets.token_bytes(_KEY_BYTES), force=True, mode=0o600)
+        write_atomic(path, os.urandom(_KEY_BYTES), force=True, mode=0o600)
     except MigdevError:
         return None
     key = read_private(path, _KEY_BYTES)  # another process may have written its own at the same time
