@@ -167,7 +167,9 @@ def test_force_onto_a_planted_symlink_does_not_copy_the_targets_mode(runner, tmp
 
 def test_file_names_are_escaped_in_warnings_and_validate(runner, tmp_path: Path):
     answers = tmp_path / f"a{ESC}.yaml"
-    answers.write_text("questionnaire: core\nanswers:\n  stage: [long_term]\n  returnee_situation: forced_or_unprepared\n")
+    answers.write_text(
+        "questionnaire: core\nanswers:\n  stage: [long_term]\n  returnee_situation: forced_or_unprepared\n"
+    )
     warned = runner.invoke(app, ["assess", "--answers", str(answers), "--json"])
     assert warned.exit_code == 0, warned.output
     assert "ignored" in warned.stderr

@@ -113,11 +113,3 @@ def ignored_warnings(questionnaire: Questionnaire, resolved: Resolved, file: str
         out.append(f"{file}: answer to {qid!r} ignored: it is only asked when {describe(q.when, questionnaire)}")
     return out
 
-
-def __getattr__(name: str) -> Any:
-    """The answers file's functions, once defined here, now live in answers_file (imported on use)."""
-    if name in ("load_answers", "dump_answers", "save_answers"):
-        from . import answers_file
-
-        return getattr(answers_file, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
