@@ -112,4 +112,3 @@ def ignored_warnings(questionnaire: Questionnaire, resolved: Resolved, file: str
 
         out.append(f"{file}: answer to {qid!r} ignored: it is only asked when {describe(q.when, questionnaire)}")
     return out
-
