@@ -399,3 +399,17 @@ def test_a_failing_answers_file_is_never_cached(cache: Path, tmp_path: Path) -> 
     path.write_text(ANSWERS, encoding="utf-8")
     load_answers(path, catalog.questionnaires)
     assert len(set(cache_files(cache)) - before) == 1
+
+
+def test_an_answers_file_whose_name_is_not_utf8_is_cached_too(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migdev_cli.answers_file import load_answers
+
+    catalog = load_catalog([DATA])
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/answers-\xff.yaml"))
+    odd.write_text(ANSWERS, encoding="utf-8")
+    parsed = count_parses(monkeypatch)
+    first = load_answers(odd, catalog.questionnaires)
+    assert load_answers(odd, catalog.questionnaires) == first
+    assert len(parsed) == 1

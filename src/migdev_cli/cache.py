@@ -163,7 +163,7 @@ class DocumentCache:
                 and hmac.compare_digest(stored["mac"], _mac(key, self.stamp, self.resolved, body))
             ):
                 return {}
-            entries = json.loads(body)
+            entries = json.loads(body.decode("utf-8", "surrogatepass"))  # file names that are not UTF-8
         except (ValueError, RecursionError, MemoryError):
             return {}
         return entries if isinstance(entries, dict) else {}
