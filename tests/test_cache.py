@@ -413,3 +413,35 @@ def test_an_answers_file_whose_name_is_not_utf8_is_cached_too(
     first = load_answers(odd, catalog.questionnaires)
     assert load_answers(odd, catalog.questionnaires) == first
     assert len(parsed) == 1
+
+
+def test_a_cache_inside_a_directory_anyone_may_write_to_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another user could rename the cache directory away and put their own in its place."""
+    from migdev_cli.cache import cache_dir
+
+    open_dir = tmp_path / "open"
+    open_dir.mkdir()
+    open_dir.chmod(0o777)
+    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(open_dir / "cache"))
+    with pytest.warns(UserWarning, match="others may write to .*open, which holds it"):
+        assert cache_dir() is None
+    open_dir.chmod(0o1777)  # sticky, as /tmp: only the owner may rename what is inside
+    assert cache_dir() == open_dir / "cache"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="needs root to make a link as another user")
+def test_a_cache_reached_through_another_users_link_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migdev_cli.cache import cache_dir
+
+    own = tmp_path / "mine"
+    own.mkdir(mode=0o700)
+    link = tmp_path / "cache"
+    link.symlink_to(own)
+    os.lchown(link, 65534, 65534)
+    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(link))
+    with pytest.warns(UserWarning, match="a link made by another user"):
+        assert cache_dir() is None

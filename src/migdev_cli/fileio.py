@@ -81,24 +81,36 @@ def private_dir_problem(directory: Path, *, create: bool = True) -> str | None:
     """Why ``directory`` cannot hold private files, or None when it can.
 
     It is created 0700 when missing (with ``create``). It must be a directory owned by the
-    user running migdev that neither the group nor others may write to; an existing
-    directory's mode is left as it is (it may be the user's own directory).
+    user running migdev that neither the group nor others may write to, not reached through a
+    link another user made, nor inside a directory anyone may write to without the sticky bit
+    (as /tmp has); an existing directory's mode is left as it is (it may be the user's own).
     """
     if create:
         try:
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             return f"cannot create it: {exc.strerror or exc}"
+    me = os.geteuid() if hasattr(os, "geteuid") else None
     try:
+        link = os.lstat(directory)
         info = os.stat(directory)
     except OSError as exc:
         return f"cannot use it: {exc.strerror or exc}"
+    if stat.S_ISLNK(link.st_mode) and me is not None and link.st_uid not in (me, 0):
+        return f"it is a link made by another user (uid {link.st_uid})"
     if not stat.S_ISDIR(info.st_mode):
         return "it is not a directory"
-    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+    if me is not None and info.st_uid != me:
         return f"it belongs to another user (uid {info.st_uid})"
     if info.st_mode & 0o022:
         return f"others may write to it (mode {info.st_mode & 0o777:o})"
+    for parent in Path(os.path.abspath(directory)).parents:  # another user could swap it for their own
+        try:
+            above = os.stat(parent)
+        except OSError:
+            continue
+        if above.st_mode & 0o002 and not above.st_mode & stat.S_ISVTX:
+            return f"others may write to {visible(parent, keep='')}, which holds it"
     return None
 
 
