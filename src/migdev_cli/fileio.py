@@ -37,7 +37,7 @@ def read_bytes(path: Path, display: str | None = None, limit: int = MAX_BYTES, *
             info = os.fstat(fd)
             if regular_only and not stat.S_ISREG(info.st_mode):
                 raise DataError([Problem(name, None, "", "not a regular file (a FIFO, device or socket); not read")])
-            if hasattr(os, "set_blocking"):
+            if hasattr(os, "O_NONBLOCK"):
                 os.set_blocking(fd, True)  # a pipe with a writer: wait for what it writes
             size = info.st_size
             raw = b"" if size > limit else handle.read(limit + 1)
