@@ -401,6 +401,24 @@ def case_catalog_text_with_brackets_and_formulas(tmp: Path) -> Case:
                      formula_as_text)  # fmt: skip
 
 
+@case
+def case_control_characters_in_xlsform_text(tmp: Path) -> Case:
+    """XML 1.0 (a workbook) cannot hold most C0 controls: they are written as visible escapes."""
+    root = catalog_dir(tmp)
+    core = root / "questionnaires" / "core.yaml"
+    text = core.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    core.write_text(text.replace(title, 'title: "Core \\x07 \\0 \\e[2J"'), encoding="utf-8")
+
+    def escaped(result: subprocess.CompletedProcess[str], tmp: Path) -> None:
+        from openpyxl import load_workbook
+
+        values = [c.value for row in load_workbook(tmp / "form.xlsx")["settings"].iter_rows() for c in row]
+        assert "Core \\x07 \\x00 \\x1b[2J" in values
+
+    return processed(Case(["--data-dir", "catalog", "--no-builtin", "questionnaire", "xlsform", "form.xlsx"]), escaped)
+
+
 # --------------------------------------------------------------------------- files written
 
 

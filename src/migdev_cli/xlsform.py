@@ -244,7 +244,7 @@ def xlsform_bytes(questionnaire: Questionnaire) -> bytes:
     for title, rows in sheets.items():
         sheet = workbook.create_sheet(title)
         for values in rows:
-            sheet.append(values)
+            sheet.append([_storable(value) for value in values])
         for row in sheet.iter_rows():
             for cell in row:
                 _as_text(cell)
@@ -266,6 +266,16 @@ def xlsform_bytes(questionnaire: Questionnaire) -> bytes:
 
 MAX_EPOCH = 253402300799
 FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet may take for the start of a formula
+
+
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _storable(value: Any) -> Any:
+    """Control characters a workbook (XML 1.0) cannot hold, written as visible escapes (\\x07)."""
+    if isinstance(value, str) and _NOT_IN_XML.search(value):
+        return _NOT_IN_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
 
 
 def _as_text(cell: Any) -> None:
