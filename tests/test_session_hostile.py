@@ -194,3 +194,19 @@ def test_a_new_state_directory_is_private(tmp_path: Path) -> None:
     state = tmp_path / "new" / "state"
     with interview_lock(state):
         assert state.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_closed_terminal_keeps_what_was_typed(tmp_path: Path) -> None:
+    """SIGHUP (the terminal window closed, the connection dropped) at the date prompt: the
+    name and the country typed before it are saved."""
+    child = spawn(tmp_path)
+    child.expect("Programme name")
+    child.send("Pilot\r")
+    child.expect("Country")
+    child.send("Ghana\r")
+    child.expect("Date")
+    time.sleep(0.3)
+    os.kill(child.pid, signal.SIGHUP)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert saved(tmp_path)["programme"] == {"name": "Pilot", "country": "Ghana"}

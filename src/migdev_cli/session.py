@@ -8,8 +8,8 @@ The state directory is private (created 0700, refused when another user owns it 
 may write to it) and holds one interview at a time: a second one is refused with the
 process that holds it. An unfinished interview the user chose not to resume is kept until
 the new one saves its first answer (or the programme's name). Ctrl-C, SIGINT from another
-process and SIGTERM all end the interview the same way: the terminal restored, what was
-typed saved, exit 130.
+process, SIGTERM and SIGHUP all end the interview the same way: the terminal restored, what
+was typed saved, exit 130.
 """
 
 from __future__ import annotations
@@ -85,8 +85,8 @@ def interview_lock(directory: Path) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM during the interview ends it like Ctrl-C: a prompt on screen is left cleanly
-    (terminal restored), what was typed is saved."""
+    """SIGTERM (and SIGHUP: the terminal was closed) during the interview end it like Ctrl-C:
+    a prompt on screen is left cleanly (terminal restored), what was typed is saved."""
 
     def interrupt(signum: int, frame: Any) -> None:
         from prompt_toolkit.application import get_app_or_none
@@ -97,15 +97,17 @@ def _terminate_as_interrupt() -> Iterator[None]:
         else:
             raise KeyboardInterrupt
 
+    signals = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
     try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
+        previous = {signum: signal.signal(signum, interrupt) for signum in signals}
     except ValueError:  # not the main thread
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _save(path: Path, questionnaire: Questionnaire, programme: Programme, values: dict[str, Value]) -> None:
