@@ -207,6 +207,8 @@ class DocumentCache:
                     os.utime(self.path, follow_symlinks=False)  # recently used: pruning keeps it
                 return
             body = json.dumps(self.seen, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+            if len(body) > MAX_CACHE_BYTES:  # it would never be read back
+                return
             mac = _mac(self.key, self.stamp, self.resolved, body)
             header = json.dumps({"migdev-cache": CACHE_FORMAT, "stamp": self.stamp, "scope": self.resolved, "mac": mac})
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
