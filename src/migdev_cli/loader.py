@@ -108,7 +108,7 @@ def _too_deep_at(text: str) -> int | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return int(event.start_mark.index)
+                    return int(event.start_mark.index) if event.start_mark is not None else 0
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
@@ -192,7 +192,7 @@ def parse_yaml(text: str, name: str) -> Any:
         ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = _mark_line(text, mark)
+        marked = _mark_line(text, mark)
         message = exc.problem or str(exc)
         if "could not determine a constructor" in message:
             tag = re.findall(r"'([^']+)'", message)
@@ -200,7 +200,7 @@ def parse_yaml(text: str, name: str) -> Any:
             message = f"tag {shown} not allowed; only plain YAML values are accepted"
         if exc.context and exc.context not in message and "constructor" not in message:
             opened = _mark_line(text, exc.context_mark) if exc.context.startswith("while") else None
-            where = f" that starts on line {opened}" if opened and opened != line else ""
+            where = f" that starts on line {opened}" if opened and opened != marked else ""
             message = f"{message} ({exc.context}{where})"
         odd = _ODD_BREAK.search(text)
         if odd:  # pasted text: YAML ends a line there, an editor does not
@@ -208,7 +208,7 @@ def parse_yaml(text: str, name: str) -> Any:
                 f"; note: line {line_at(text, odd.start())} holds a Unicode line separator "
                 f"(U+{ord(odd.group()):04X}), which YAML reads as a line break"
             )
-        raise DataError([Problem(name, line, "", f"YAML syntax: {message}")]) from None
+        raise DataError([Problem(name, marked, "", f"YAML syntax: {message}")]) from None
     except yaml.YAMLError as exc:
         raise DataError([Problem(name, 1, "", f"YAML syntax: {exc}")]) from None
     except RecursionError:
@@ -256,7 +256,7 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Any, str]:
 
 
 @functools.cache
-def _adapter(model: type) -> Any:
+def _adapter(model: Any) -> Any:
     from pydantic import TypeAdapter
 
     return TypeAdapter(model)
@@ -270,7 +270,8 @@ def validate(model: type[M], data: Any, text: str, name: str) -> M:
     from pydantic import ValidationError
 
     try:
-        return _adapter(model).validate_python(data)  # type: ignore[no-any-return]
+        adapter = _adapter(model)  # type: ignore[arg-type]  # a model class is hashable
+        return adapter.validate_python(data)  # type: ignore[no-any-return]
     except ValidationError as exc:
         raise DataError(problems_from_validation(exc, data, text, name, model)) from None
 

@@ -196,7 +196,7 @@ class Prompter:
                     instruction="(Space to tick, Enter to confirm)",
                 )
             )
-            return [o.value for o in options if o.value in picked] or None
+            return [str(o.value) for o in options if o.value in picked] or None
         default = current if isinstance(current, str) and current in question.values else None
         return self._run(
             self.q.select(
@@ -273,7 +273,8 @@ def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Prog
 
 def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[Programme, dict[str, Value]]:
     prompter = Prompter()
-    programme, values = Programme(), {}
+    programme = Programme()
+    values: dict[str, Value] = {}
     keep_old = False  # an unfinished interview not resumed: kept until this one saves something
     if resume:
         if not path.exists():
