@@ -445,3 +445,13 @@ def test_a_cache_reached_through_another_users_link_is_not_used(
     monkeypatch.setenv("MIGDEV_CACHE_DIR", str(link))
     with pytest.warns(UserWarning, match="a link made by another user"):
         assert cache_dir() is None
+
+
+def test_cache_files_of_the_earlier_format_are_removed(cache: Path, data_dir: Path) -> None:
+    """They were readable by others and are never read again."""
+    cache.mkdir(mode=0o700)
+    old = cache / "documents-00112233445566778899aabb.json"
+    old.write_text('{"stamp": "2|0.1.0|cache.py:1:2", "scope": "/x", "check": 1}\n{}', encoding="utf-8")
+    old.chmod(0o644)
+    load_catalog([data_dir])
+    assert not old.exists()

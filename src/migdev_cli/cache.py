@@ -44,7 +44,7 @@ KEEP = 32  # cache files kept: the most recently used directories and answers fi
 _KEY_FILE = "key"
 _KEY_BYTES = 32
 _MAGIC = b'{"migdev-cache": '
-_OLD_MAGIC = b'{"stamp": "2|'  # format 2 (public checksum): pruned, never read
+_OLD_MAGIC = b'{"stamp": "2|'  # format 2 (a public checksum, readable by others): removed, never read
 _FILE_NAME = re.compile(r"documents-[0-9a-f]{24}\.json")
 _warned: set[str] = set()
 
@@ -219,20 +219,21 @@ class DocumentCache:
 
     def _prune(self) -> None:
         """Keep the cache files of the KEEP most recently used directories and answers files
-        (tests create many). Only files migdev wrote are touched: the exact name, a regular
-        file of our own, starting with a cache header."""
+        (tests create many), and remove those of the earlier format (readable by others, and
+        never read again). Only files migdev wrote are touched: the exact name, a regular file
+        of our own, starting with a cache header."""
         assert self.path is not None
         ours = []
         with os.scandir(self.path.parent) as entries:
             for entry in entries:
                 path = self.path.parent / entry.name
-                if _FILE_NAME.fullmatch(entry.name) and is_own_regular_file(path) and _is_cache_file(path):
+                if not (_FILE_NAME.fullmatch(entry.name) and is_own_regular_file(path)):
+                    continue
+                head = read_private(path, len(_MAGIC), head=True) or b""
+                if head.startswith(_OLD_MAGIC):
+                    path.unlink(missing_ok=True)
+                elif head.startswith(_MAGIC):
                     ours.append((entry.stat(follow_symlinks=False).st_mtime, path))
         ours.sort(reverse=True)
         for _, old in ours[KEEP:]:
             old.unlink(missing_ok=True)
-
-
-def _is_cache_file(path: Path) -> bool:
-    head = read_private(path, len(_MAGIC), head=True)
-    return head is not None and (head.startswith(_MAGIC) or head.startswith(_OLD_MAGIC))
