@@ -34,9 +34,12 @@ from .problems import (
 if TYPE_CHECKING:
     from .cache import DocumentCache
 
-# Moved to fileio, problems and escaping; still importable from here.
+# The loader's own names, and those that moved to fileio, problems and escaping (still importable from here).
 __all__ = [
     "MAX_BYTES",
+    "MAX_CHARS",
+    "MAX_DEPTH",
+    "MAX_NODES",
     "MAX_PROBLEMS",
     "_IDENTIFIER_RULES",
     "cap_problems",
@@ -44,12 +47,16 @@ __all__ = [
     "field_name",
     "line_at",
     "line_of",
+    "load_file",
     "model_keys",
+    "parse_yaml",
     "printable",
     "read_bytes",
     "read_text",
+    "read_yaml",
     "short_repr",
     "text_of",
+    "validate",
 ]
 
 MAX_DEPTH = 40  # nesting of mappings and lists
