@@ -455,3 +455,14 @@ def test_cache_files_of_the_earlier_format_are_removed(cache: Path, data_dir: Pa
     old.chmod(0o644)
     load_catalog([data_dir])
     assert not old.exists()
+
+
+def test_a_key_others_could_read_is_replaced(cache: Path, data_dir: Path) -> None:
+    name = load_catalog([data_dir]).instruments["diaspora-bond"].name
+    key = cache / "key"
+    leaked = key.read_bytes()
+    key.chmod(0o644)
+    (cache_file,) = cache_files(cache)
+    forge(cache_file, name, "Signed with a leaked key", key=leaked)
+    assert load_catalog([data_dir]).instruments["diaspora-bond"].name == name
+    assert key.read_bytes() != leaked and key.stat().st_mode & 0o777 == 0o600

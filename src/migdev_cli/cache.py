@@ -106,8 +106,8 @@ def _key(root: Path) -> bytes | None:
     it cannot be read or made (then nothing is cached)."""
     path = root / _KEY_FILE
     key = read_private(path, _KEY_BYTES)
-    if key is not None and len(key) == _KEY_BYTES:
-        return key
+    if key is not None and len(key) == _KEY_BYTES and not os.lstat(path).st_mode & 0o077:
+        return key  # (a key others could read is replaced: every entry signed with it is dropped)
     if os.path.lexists(path) and not is_own_regular_file(path):
         return None  # a link, FIFO or someone else's file: leave it, cache nothing
     try:
