@@ -151,3 +151,36 @@ def test_aliases_of_a_long_text_are_bounded_in_characters():
     with pytest.raises(DataError, match="too much text"):
         parse_yaml(keys, "keys.yaml")
     assert parse_yaml("a: &t " + "x" * 100_000 + "\nb: [*t, *t]\n", "ok.yaml")["b"][1] == "x" * 100_000
+
+
+def _imports(module: str) -> set[str]:
+    """The migdev modules a module imports, anywhere in it (also inside functions)."""
+    import ast
+
+    source = (Path(__file__).resolve().parents[1] / "src" / "migdev_cli" / f"{module}.py").read_text(encoding="utf-8")
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module.split(".")[0]} if node.module else {alias.name for alias in node.names}
+    return found
+
+
+def test_loading_runs_in_one_direction():
+    """The loader drives the cache, never the other way round; no module imports one that
+    imports it back; and scoring reaches no module that touches files."""
+    package = Path(__file__).resolve().parents[1] / "src" / "migdev_cli"
+    graph = {path.stem: _imports(path.stem) for path in package.glob("*.py")}
+    assert "loader" not in graph["cache"] and "loader" not in graph["safe_yaml"]
+    assert "loader" in graph["answers_file"] and "loader" in graph["catalog"]  # files are read through the loader
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph.get(todo.pop(), set()) - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        return seen
+
+    circles = sorted(module for module in graph if module in reach(module))
+    assert circles == [], f"modules that import themselves back: {circles}"
+    assert not reach("scoring") & {"fileio", "loader", "cache", "answers_file", "catalog"}
