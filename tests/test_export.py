@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from migdev_cli import __version__
-from migdev_cli.answers import load_answers
+from migdev_cli.answers_file import load_answers
 from migdev_cli.catalog import builtin_data_dir, load_catalog
 from migdev_cli.cli import app
 from migdev_cli.export import build_report, md_inline, render_json, render_markdown

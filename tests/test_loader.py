@@ -113,3 +113,74 @@ def test_alias_bomb_is_refused_without_expanding_it():
 def test_dates_stay_text_and_yes_is_a_choice_value(tmp_path: Path):
     data = parse_yaml("date: 2026-11-23\nvalue: yes\n", "x.yaml")
     assert data == {"date": "2026-11-23", "value": True}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: '" + "[" * 60 + "'\n",
+        'name: "' + "{" * 60 + '"\n',
+        "# " + "[" * 60 + "\nname: x\n",
+        "name: x  # " + "[{" * 60 + "\n",
+        "name: |\n  " + "[" * 60 + "\n",
+        "name: [" + ", ".join("'[[[[[['" for _ in range(20)) + "]\n",
+    ],
+    ids=["single-quoted", "double-quoted", "comment-line", "comment-after", "block-text", "quoted-in-flow"],
+)
+def test_brackets_in_quotes_and_comments_are_not_nesting(text: str):
+    assert "name" in parse_yaml(text, "f.yaml")
+
+
+@pytest.mark.parametrize("depth", [41, 500, 5000, 999_000])
+def test_real_flow_nesting_is_still_refused(depth: int):
+    with pytest.raises(DataError) as info:
+        parse_yaml("x: " + "[" * depth + "]" * depth + "\n", "f.yaml")
+    line = info.value.lines()[0]
+    assert line.startswith("f.yaml:1:") and ("nested more than 40" in line or "nesting depth" in line)
+
+
+def test_aliases_of_a_long_text_are_bounded_in_characters():
+    """A few aliases of one long text expand to more text than any file may hold: refused
+    before anything (the cache, validation, a report) expands it."""
+    text = "answers:\n  a: &t " + "x" * 100_000 + "\n  b: [" + ", ".join(["*t"] * 100) + "]\n"
+    assert len(text) < 200_000
+    with pytest.raises(DataError) as info:
+        parse_yaml(text, "long.yaml")
+    assert "too much text" in info.value.lines()[0]
+    keys = "k: &k\n  ? " + "y" * 50_000 + "\n  : 1\nl: [" + ", ".join(["*k"] * 100) + "]\n"  # long keys
+    with pytest.raises(DataError, match="too much text"):
+        parse_yaml(keys, "keys.yaml")
+    assert parse_yaml("a: &t " + "x" * 100_000 + "\nb: [*t, *t]\n", "ok.yaml")["b"][1] == "x" * 100_000
+
+
+def _imports(module: str) -> set[str]:
+    """The migdev modules a module imports, anywhere in it (also inside functions)."""
+    import ast
+
+    source = (Path(__file__).resolve().parents[1] / "src" / "migdev_cli" / f"{module}.py").read_text(encoding="utf-8")
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            found |= {node.module.split(".")[0]} if node.module else {alias.name for alias in node.names}
+    return found
+
+
+def test_loading_runs_in_one_direction():
+    """The loader drives the cache, never the other way round; no module imports one that
+    imports it back; and scoring reaches no module that touches files."""
+    package = Path(__file__).resolve().parents[1] / "src" / "migdev_cli"
+    graph = {path.stem: _imports(path.stem) for path in package.glob("*.py")}
+    assert "loader" not in graph["cache"] and "loader" not in graph["safe_yaml"]
+    assert "loader" in graph["answers_file"] and "loader" in graph["catalog"]  # files are read through the loader
+
+    def reach(start: str) -> set[str]:
+        seen, todo = set(), [start]
+        while todo:
+            for nxt in graph.get(todo.pop(), set()) - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        return seen
+
+    circles = sorted(module for module in graph if module in reach(module))
+    assert circles == [], f"modules that import themselves back: {circles}"
+    assert not reach("scoring") & {"fileio", "loader", "cache", "answers_file", "catalog"}

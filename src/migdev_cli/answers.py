@@ -1,4 +1,5 @@
-"""Answers: normalising values, question visibility, and the answers file.
+"""Answers: normalising values and question visibility. Pure: no file is read or written
+here (the answers file is read and written by :mod:`migdev_cli.answers_file`).
 
 An answers file is YAML::
 
@@ -15,15 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from . import fileio, vocab
+from . import vocab
 from .conditions import evaluate
-from .errors import DataError, Problem
-from .loader import MAX_PROBLEMS, cap_problems, field_name, line_of, short_repr, text_of
-from .models import AnswersFile, Programme, Question, Questionnaire
-from .serialize import to_data
+from .escaping import short_repr
+from .models import Question, Questionnaire
 from .suggest import did_you_mean
 
 Value = str | list[str]
@@ -114,74 +112,3 @@ def ignored_warnings(questionnaire: Questionnaire, resolved: Resolved, file: str
 
         out.append(f"{file}: answer to {qid!r} ignored: it is only asked when {describe(q.when, questionnaire)}")
     return out
-
-
-def load_answers(path: Path, questionnaires: dict[str, Questionnaire]) -> tuple[AnswersFile, dict[str, Value]]:
-    """Read an answers file; every problem is reported with file:line."""
-    from .cache import DocumentCache, cache_dir, load_cached
-
-    name = str(path)
-    # Only regular files are cached: a pipe (`--answers <(...)`) is read once and gone.
-    cache = DocumentCache(cache_dir() if path.is_file() else None, path)
-    doc, _, source = load_cached(AnswersFile, path, name, cache)
-    cache.save()
-    text = text_of(source, name)
-    if doc.questionnaire not in questionnaires:
-        raise DataError(
-            [
-                Problem(
-                    name,
-                    line_of(text, ["questionnaire"]),
-                    "questionnaire",
-                    f"unknown questionnaire {doc.questionnaire!r}{did_you_mean(doc.questionnaire, questionnaires)}",
-                )
-            ]
-        )
-    questionnaire = questionnaires[doc.questionnaire]
-    problems: list[Problem] = []
-    values: dict[str, Value] = {}
-    for qid, raw in doc.answers.items():
-        if len(problems) > MAX_PROBLEMS:
-            problems.append(Problem(name, None, "", ""))  # counted only; cap_problems reports the number
-            continue
-        where = ["answers", qid]
-        question = questionnaire.question(str(qid))
-        if question is None:
-            ids = [q.id for q in questionnaire.questions]
-            problems.append(
-                Problem(name, line_of(text, where), field_name(where), f"unknown question{did_you_mean(str(qid), ids)}")
-            )
-            continue
-        try:
-            values[question.id] = normalise(question, raw)
-        except ValueError as exc:
-            problems.append(Problem(name, line_of(text, where), field_name(where), str(exc)))
-    if problems:
-        raise DataError(cap_problems(problems, name))
-    return doc, values
-
-
-def dump_answers(questionnaire: Questionnaire, programme: Programme, answers: dict[str, Value]) -> str:
-    """The answers file text, questions in questionnaire order with their text as comments."""
-    import yaml
-
-    lines = [
-        "# migdev answers file: replay with `migdev assess --answers FILE`",
-        yaml.safe_dump({"questionnaire": questionnaire.id}, sort_keys=False).strip(),
-    ]
-    prog = {k: v for k, v in to_data(programme).items() if v}
-    if prog:
-        lines.append(yaml.safe_dump({"programme": prog}, sort_keys=False, allow_unicode=True).rstrip())
-    lines.append("answers:" if answers else "answers: {}")
-    for question in questionnaire.questions:
-        if question.id in answers:
-            lines.append(f"  # {' '.join(question.text.split())}")
-            entry = yaml.safe_dump({question.id: answers[question.id]}, sort_keys=False, allow_unicode=True)
-            lines.extend("  " + line for line in entry.rstrip().splitlines())
-    return "\n".join(lines) + "\n"
-
-
-def save_answers(
-    path: Path, questionnaire: Questionnaire, programme: Programme, answers: dict[str, Value], force: bool = False
-) -> None:
-    fileio.write_atomic(path, dump_answers(questionnaire, programme, answers), force=force)

@@ -1,72 +1,126 @@
-"""The document cache: validated catalog and answers files kept as JSON, so an unchanged
-file is neither parsed nor validated again."""
+"""The document cache: a plain store of validated catalog and answers documents, kept as
+JSON so that an unchanged file is neither parsed nor validated again.
+
+:func:`migdev_cli.loader.load_file` decides what to look up and what to store; this module
+only keeps it, privately. Parsing YAML and validating it costs more than the rest of
+`migdev instruments list`, and importing pydantic alone costs more than the libraries a
+listing needs. Per data directory (or answers file) one cache file keeps the validated
+document of every file (serialize.to_data), keyed by a SHA-256 digest of the file's bytes;
+serialize.from_data rebuilds it without pydantic.
+
+The cache is private. Its directory is created 0700 and not used (with a one-line warning)
+when another user owns it or others may write to it; its files are written 0600; only
+regular files of our own are read, within a size limit; and every cache file carries an
+HMAC-SHA256 of its content under a random key kept (0600) beside it, so a file that another
+user (or a damaged disk) made or changed is ignored. Any doubt means reading the files
+afresh: another code stamp (derived from the package's own files and the installed PyYAML
+and pydantic), another directory, a digest that does not match, an entry that does not
+rebuild. Pruning touches only cache files that migdev wrote.
+"""
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import json
 import os
-import zlib
+import re
+import warnings
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from . import __version__
-from .errors import MigdevError
-from .fileio import write_atomic
+from .errors import MigdevError, MigdevWarning
+from .escaping import visible
+from .fileio import is_own_regular_file, private_dir_problem, read_private, write_atomic
 
 ENV_CACHE_DIR = "MIGDEV_CACHE_DIR"  # where validated files are cached; empty: no cache
 ENV_NO_CACHE = "MIGDEV_NO_CACHE"
 
-# Parsing YAML and validating it costs more than the rest of `migdev instruments list`,
-# and importing pydantic alone costs more than the libraries a listing needs. The cache
-# keeps, per data directory (or answers file), the validated document of every file as
-# JSON (serialize.to_data), keyed by a SHA-256 digest of the file's bytes;
-# serialize.from_data rebuilds it without pydantic. It holds no Python objects (JSON only),
-# it is written only for files that loaded without problems, and any doubt means reading the
-# file afresh: a different code stamp, a checksum of the entries that does not match (a
-# damaged or edited cache file), or an entry that does not rebuild.
-
-CACHE_FORMAT = 2
-_CODE = ("cache.py", "constraints.py", "loader.py", "models.py", "safe_yaml.py", "serialize.py", "vocab.py")
+CACHE_FORMAT = 3
+MAX_CACHE_BYTES = 256_000_000  # one cache file (a catalog of thousands of instruments is tens of MB)
+KEEP = 32  # cache files kept: the most recently used directories and answers files
+_KEY_FILE = "key"
+_KEY_BYTES = 32
+_MAGIC = b'{"migdev-cache": '
+_OLD_MAGIC = b'{"stamp": "2|'  # format 2 (a public checksum, readable by others): removed, never read
+_FILE_NAME = re.compile(r"documents-[0-9a-f]{24}\.json")
+_warned: set[str] = set()
 
 
 def cache_dir() -> Path | None:
-    """MIGDEV_CACHE_DIR, else $XDG_CACHE_HOME/migdev or ~/.cache/migdev; None when disabled."""
+    """MIGDEV_CACHE_DIR, else $XDG_CACHE_HOME/migdev or ~/.cache/migdev, when it is private;
+    None when the cache is disabled, cannot be created, or is not private (then a warning)."""
     if os.environ.get(ENV_NO_CACHE):
         return None
     if ENV_CACHE_DIR in os.environ:
         chosen = os.environ[ENV_CACHE_DIR]
-        return Path(chosen) if chosen else None
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "migdev"
+        if not chosen:
+            return None
+        root = Path(chosen)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        root = Path(base) / "migdev"
+    problem = private_dir_problem(root)
+    if problem is None:
+        return root
+    if not problem.startswith("cannot") and str(root) not in _warned:  # an unwritable cache is simply skipped
+        _warned.add(str(root))
+        warnings.warn(
+            MigdevWarning(f"cache directory {visible(root, keep='')} not used: {problem}; files are read afresh"),
+            stacklevel=2,
+        )
+    return None
 
 
 @functools.cache
 def _code_stamp() -> str:
     """Changes whenever the code that parses, validates or rebuilds could change: then the cache is dropped.
 
-    That is our modules and the installed PyYAML, pydantic and pydantic-core (found, not imported)."""
+    Derived from every module of the package (so no list of them is kept by hand) and the
+    installed PyYAML, pydantic and pydantic-core (found, not imported)."""
     import importlib.util
 
-    files = [Path(__file__).parent / module for module in _CODE]
-    for package in ("yaml", "pydantic", "pydantic_core"):
-        spec = importlib.util.find_spec(package)
-        files.append(Path(spec.origin) if spec and spec.origin else Path(package))
+    package = Path(__file__).parent
+    try:
+        with os.scandir(package) as entries:
+            files = sorted(package / e.name for e in entries if e.name.endswith(".py"))
+    except OSError:
+        files = []
+    for name in ("yaml", "pydantic", "pydantic_core"):
+        spec = importlib.util.find_spec(name)
+        files.append(Path(spec.origin) if spec and spec.origin else Path(name))
     parts = [str(CACHE_FORMAT), __version__]
     for path in files:
         try:
-            stat = path.stat()
-            parts.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+            info = path.stat()
+            parts.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
         except OSError:
             parts.append(str(path))
-    return "|".join(parts)
+    return hashlib.sha256("|".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def checksum(body: bytes) -> int:
-    """A checksum of the entries, to notice a damaged or hand-edited cache file (CRC-32 is
-    made for catching damage, and is much faster than a cryptographic hash on many megabytes)."""
-    return zlib.crc32(body)
+def _key(root: Path) -> bytes | None:
+    """The user's random key for this cache directory, made (0600) on first use; None when
+    it cannot be read or made (then nothing is cached)."""
+    path = root / _KEY_FILE
+    key = read_private(path, _KEY_BYTES)
+    if key is not None and len(key) == _KEY_BYTES and not os.lstat(path).st_mode & 0o077:
+        return key  # (a key others could read is replaced: every entry signed with it is dropped)
+    if os.path.lexists(path) and not is_own_regular_file(path):
+        return None  # a link, FIFO or someone else's file: leave it, cache nothing
+    try:
+        write_atomic(path, os.urandom(_KEY_BYTES), force=True, mode=0o600)
+    except MigdevError:
+        return None
+    key = read_private(path, _KEY_BYTES)  # another process may have written its own at the same time
+    return key if key is not None and len(key) == _KEY_BYTES else None
+
+
+def _mac(key: bytes, stamp: str, scope: str, body: bytes) -> str:
+    message = b"\n".join([stamp.encode(), scope.encode("utf-8", "surrogateescape"), body])
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 class DocumentCache:
@@ -77,6 +131,7 @@ class DocumentCache:
         self.path: Path | None = None
         self.resolved = ""
         self.stamp = _code_stamp()
+        self.key: bytes | None = None
         self.entries: dict[str, list[Any]] = {}  # file key -> [digest, validated document]
         self.seen: dict[str, list[Any]] = {}
         self.changed = False
@@ -87,31 +142,47 @@ class DocumentCache:
             name = hashlib.sha256(os.fsencode(self.resolved)).hexdigest()[:24]
         except (OSError, RuntimeError, ValueError):  # e.g. a symlink loop: reading the file reports it
             return
+        self.key = _key(root)
+        if self.key is None:
+            return
         self.path = root / f"documents-{name}.json"
+        self.entries = self._read(self.path, self.key)
+
+    def _read(self, path: Path, key: bytes) -> dict[str, list[Any]]:
+        raw = read_private(path, MAX_CACHE_BYTES)
+        if raw is None or not raw.startswith(_MAGIC):
+            return {}
         try:
-            header, body = self.path.read_bytes().split(b"\n", 1)
+            header, body = raw.split(b"\n", 1)
             stored = json.loads(header)
-            if (
-                stored.get("stamp") == self.stamp
+            if not (
+                isinstance(stored, dict)
+                and stored.get("stamp") == self.stamp
                 and stored.get("scope") == self.resolved
-                and stored.get("check") == checksum(body)
+                and isinstance(stored.get("mac"), str)
+                and hmac.compare_digest(stored["mac"], _mac(key, self.stamp, self.resolved, body))
             ):
-                entries = json.loads(body)
-                if isinstance(entries, dict):
-                    self.entries = entries
-        except (OSError, ValueError, AttributeError):
-            pass
+                return {}
+            entries = json.loads(body.decode("utf-8", "surrogatepass"))  # file names that are not UTF-8
+        except (ValueError, RecursionError, MemoryError):
+            return {}
+        return entries if isinstance(entries, dict) else {}
 
     @staticmethod
     def digest(raw: bytes) -> str:
         return hashlib.sha256(raw).hexdigest()[:40]  # SHA-256 runs in hardware on most CPUs
 
     def get(self, key: str, digest: str) -> Any | None:
+        """The stored document of a file with this digest, or None."""
         entry = self.entries.get(key)
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest and isinstance(entry[1], dict):
-            self.seen[key] = entry
             return entry[1]
         return None
+
+    def keep(self, key: str) -> None:
+        """The stored document was used: keep it when the cache file is written again."""
+        if key in self.entries:
+            self.seen[key] = self.entries[key]
 
     def put(self, key: str, digest: str, document: Any) -> None:
         """Keep a document only if JSON gives back exactly what it holds (no dates, sets or non-text keys)."""
@@ -126,58 +197,43 @@ class DocumentCache:
         self.changed = True
 
     def save(self) -> None:
-        """Write the entries used in this run (atomically), or only mark an unchanged cache file
-        as used; a cache that cannot be written is skipped."""
-        if self.path is None:
+        """Write the entries used in this run (atomically, 0600), or only mark an unchanged cache
+        file as used; a cache that cannot be written is skipped."""
+        if self.path is None or self.key is None:
             return
         try:
             if not (self.changed or self.seen.keys() != self.entries.keys()):
                 if self.seen:
-                    os.utime(self.path)  # recently used: pruning keeps it
+                    os.utime(self.path, follow_symlinks=False)  # recently used: pruning keeps it
                 return
-            # A header line (with a checksum of the entries, so a damaged file is noticed) and the entries.
-            body = json.dumps(self.seen, ensure_ascii=False, separators=(",", ":"))
-            header = json.dumps({"stamp": self.stamp, "scope": self.resolved, "check": checksum(body.encode())})
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            write_atomic(self.path, header + "\n" + body, force=True)
+            body = json.dumps(self.seen, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+            if len(body) > MAX_CACHE_BYTES:  # it would never be read back
+                return
+            mac = _mac(self.key, self.stamp, self.resolved, body)
+            header = json.dumps({"migdev-cache": CACHE_FORMAT, "stamp": self.stamp, "scope": self.resolved, "mac": mac})
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_atomic(self.path, header.encode() + b"\n" + body, force=True, mode=0o600)
             self._prune()
         except (OSError, ValueError, MigdevError):
             pass
 
-    def _prune(self, keep: int = 32) -> None:
-        """Keep the caches of the 32 most recently used directories and answers files only
-        (tests create many), and drop files of the earlier cache format."""
+    def _prune(self) -> None:
+        """Keep the cache files of the KEEP most recently used directories and answers files
+        (tests create many), and remove those of the earlier format (readable by others, and
+        never read again). Only files migdev wrote are touched: the exact name, a regular file
+        of our own, starting with a cache header."""
         assert self.path is not None
-        for old in self.path.parent.glob("parsed-*.json"):
+        ours = []
+        with os.scandir(self.path.parent) as entries:
+            for entry in entries:
+                path = self.path.parent / entry.name
+                if not (_FILE_NAME.fullmatch(entry.name) and is_own_regular_file(path)):
+                    continue
+                head = read_private(path, len(_MAGIC), head=True) or b""
+                if head.startswith(_OLD_MAGIC):
+                    path.unlink(missing_ok=True)
+                elif head.startswith(_MAGIC):
+                    ours.append((entry.stat(follow_symlinks=False).st_mtime, path))
+        ours.sort(reverse=True)
+        for _, old in ours[KEEP:]:
             old.unlink(missing_ok=True)
-        files = sorted(self.path.parent.glob("documents-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in files[keep:]:
-            old.unlink(missing_ok=True)
-
-
-M = TypeVar("M")
-
-
-def load_cached(model: type[M], path: Path, name: str, cache: DocumentCache) -> tuple[M, Any, str | bytes]:
-    """Read one file and take its validated document from the cache when the file is unchanged;
-    otherwise parse and validate it (every problem reported with its line) and cache the result.
-
-    Returns (document, parsed data or None when it came from the cache, source): the source
-    is the file's text, or its bytes when it came from the cache (decoded only if needed)."""
-    from .loader import decode_text, parse_yaml, read_bytes, validate
-    from .serialize import from_data, to_data
-
-    raw = read_bytes(path, name)
-    key = path.name if cache.scope == path else f"{path.parent.name}/{path.name}"
-    digest = cache.digest(raw)
-    cached = cache.get(key, digest)
-    if cached is not None:
-        try:
-            return from_data(model, cached), None, raw
-        except (TypeError, KeyError, ValueError, AttributeError):
-            pass  # a damaged entry: read the file afresh
-    text = decode_text(raw, name)
-    data = parse_yaml(text, name)
-    doc = validate(model, data, text, name)
-    cache.put(key, digest, to_data(doc))
-    return doc, data, text

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .cache import DocumentCache, cache_dir, load_cached
+from .cache import DocumentCache, cache_dir
 from .collector import paused
 from .errors import DataError, NotFound, Problem
-from .loader import field_name, line_of, parse_yaml, text_of
+from .loader import field_name, line_of, load_file, parse_yaml, text_of
 from .models import AllOf, AnyOf, Condition, Instrument, Leaf, Not, Questionnaire
 from .suggest import did_you_mean
 
@@ -112,7 +112,8 @@ def _files(directory: Path, kind: str) -> list[Path]:
         return []
     try:
         with os.scandir(sub) as entries:
-            names = sorted(e.name for e in entries if e.name.endswith((".yaml", ".yml")) and e.is_file())
+            # not only regular files: a link to a device or a FIFO is reported, not skipped
+            names = sorted(e.name for e in entries if e.name.endswith((".yaml", ".yml")) and not e.is_dir())
     except OSError:
         return []
     return [sub / name for name in names]
@@ -136,7 +137,7 @@ M = TypeVar("M")
 
 
 def load_document(model: type[M], path: Path, name: str, cache: DocumentCache) -> tuple[M, Origin]:
-    doc, data, source = load_cached(model, path, name, cache)
+    doc, data, source = load_file(model, path, name, cache)
     return doc, Origin(name, data, source)
 
 

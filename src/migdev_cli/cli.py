@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +18,8 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .errors import DataError, ExitCode, MigdevError, UsageError
+from .errors import DataError, ExitCode, MigdevError, MigdevWarning, UsageError
+from .escaping import visible
 
 # click's own exceptions (usage errors, exit, abort) keep their meaning; typer may vendor click.
 _CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException") + (
@@ -30,12 +32,27 @@ class _Group(TyperGroup):
     """Maps every migdev error to its exit code and a message on stderr, without a traceback."""
 
     def invoke(self, ctx: Any) -> Any:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", MigdevWarning)
+            python_shows = warnings.showwarning
+
+            def show(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+                """migdev's own warnings as one line on stderr; others as Python shows them."""
+                if issubclass(category, MigdevWarning):
+                    typer.echo(f"warning: {visible(message, keep='')}", err=True)
+                else:
+                    python_shows(message, category, *args, **kwargs)
+
+            warnings.showwarning = show
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except MigdevError as exc:
             prefix = "" if isinstance(exc, DataError) else "error: "  # problems already start with file:line
-            for line in exc.lines():
-                typer.echo(prefix + line, err=True)
+            for line in exc.lines():  # a file name or a value from a file may hold control characters
+                typer.echo(visible(prefix + line, keep=""), err=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
@@ -53,7 +70,8 @@ class _Group(TyperGroup):
         except Exception as exc:  # a bug: one line, details on request
             if os.environ.get("MIGDEV_DEBUG"):
                 raise
-            typer.echo(f"internal error: {type(exc).__name__}: {exc} (set MIGDEV_DEBUG=1 for details)", err=True)
+            shown = visible(f"{type(exc).__name__}: {exc}", keep="")
+            typer.echo(f"internal error: {shown} (set MIGDEV_DEBUG=1 for details)", err=True)
             raise typer.Exit(ExitCode.ERROR) from None
 
 
@@ -250,7 +268,7 @@ def validate(
     line = f"{target}: OK: {sum(counts.values())} instruments ({detail}), {questionnaires} questionnaire(s)"
     if len(directories) > 1:
         line += f"; laid over the built-in catalog: {len(catalog.instruments)} instruments in all"
-    typer.echo(line)
+    typer.echo(visible(line, keep=""))
 
 
 @app.command()
@@ -297,7 +315,10 @@ def questionnaire_xlsform(
 
     questionnaire = _catalog(ctx).questionnaire(questionnaire_id)
     questionnaire_to_xlsform(questionnaire, output, force=force)
-    typer.echo(f"XLSForm written to {output}; import the exports with `migdev assess --responses FILE`", err=True)
+    typer.echo(
+        f"XLSForm written to {visible(output, keep='')}; import the exports with `migdev assess --responses FILE`",
+        err=True,
+    )
 
 
 # --------------------------------------------------------------------------- assess
@@ -305,17 +326,18 @@ def questionnaire_xlsform(
 
 def _answers_from_file(path: Path, catalog: Any) -> tuple[Any, Any, dict[str, Any]]:
     """An answers file's questionnaire, programme and values; warns on stderr about ignored answers."""
-    from .answers import ignored_warnings, load_answers, resolve
+    from .answers import ignored_warnings, resolve
+    from .answers_file import load_answers
 
     doc, values = load_answers(path, catalog.questionnaires)
     questionnaire = catalog.questionnaire(doc.questionnaire)
     for warning in ignored_warnings(questionnaire, resolve(questionnaire, values), str(path)):
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(visible(f"warning: {warning}", keep=""), err=True)
     from .scoring import needs_warning
 
     warning = needs_warning(questionnaire, values, str(path))
     if warning:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(visible(f"warning: {warning}", keep=""), err=True)
     return questionnaire, doc.programme, values
 
 
@@ -327,11 +349,11 @@ def _responses(ctx: typer.Context, path: Path, questionnaire_id: str | None, ski
     questionnaire = catalog.questionnaire(questionnaire_id)
     result = assess_responses(path, questionnaire, catalog.instruments.values(), skip_invalid=skip_invalid)
     for skipped in result.skipped:
-        typer.echo(skipped.line(), err=True)
+        typer.echo(visible(skipped.line(), keep=""), err=True)
     if result.skipped:
         typer.echo(f"Skipped {len(result.skipped)} of {result.rows} rows (--skip-invalid).", err=True)
     for warning in result.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        typer.echo(visible(f"warning: {warning}", keep=""), err=True)
     return result
 
 
@@ -384,7 +406,7 @@ def assess(
         raise UsageError("--skip-invalid needs --responses")
     if save_answers is not None and str(save_answers) == "-":
         raise UsageError("--save-answers needs a file name; '-' (standard output) is not supported")
-    from .answers import save_answers as write_answers
+    from .answers_file import save_answers as write_answers
     from .models import Programme
     from .scoring import Scorer
 
@@ -406,7 +428,7 @@ def assess(
         programme, values = run_interactive(questionnaire, resume=resume)
     if save_answers is not None:
         write_answers(save_answers, questionnaire, programme or Programme(), values, force=force)
-        typer.echo(f"Answers saved to {save_answers}", err=True)
+        typer.echo(f"Answers saved to {visible(save_answers, keep='')}", err=True)
     result = Scorer(questionnaire, catalog.instruments.values()).assess(values)
     if as_json:
         data = result.to_dict()
@@ -442,7 +464,7 @@ def _export_responses(
         text = render_consolidated_markdown(result, top=None, group_top=top)
     write_report(target, text, force)
     if target is not None:
-        typer.echo(f"Report written to {target}", err=True)
+        typer.echo(f"Report written to {visible(target, keep='')}", err=True)
 
 
 @app.command("export")
@@ -490,7 +512,7 @@ def export_report(
     report = build_report(result, catalog, questionnaire, programme, str(answers), top)
     write_report(target, render(report, fmt), force)
     if target is not None:
-        typer.echo(f"Report written to {target}", err=True)
+        typer.echo(f"Report written to {visible(target, keep='')}", err=True)
 
 
 def main(freeze_loaded: bool = False) -> None:

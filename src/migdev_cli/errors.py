@@ -60,6 +60,10 @@ class DataError(MigdevError):
         return [str(p) for p in self.problems]
 
 
+class MigdevWarning(UserWarning):
+    """Something the user should know that does not stop the command (one line on stderr)."""
+
+
 class NotFound(MigdevError):
     pass
 

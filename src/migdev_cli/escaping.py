@@ -31,3 +31,16 @@ def json_safe(text: str) -> str:
     ``json.dumps`` escapes C0 controls itself, but not these.
     """
     return re.sub(r"[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]", lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def printable(value: Any, limit: int = 80) -> str:
+    """Text from a data file made safe for an error message: control characters (an escape
+    sequence in a key would reach the terminal) shown as \\xNN, and shortened."""
+    text = visible(value, keep="")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def short_repr(value: Any, limit: int = 80) -> str:
+    """repr() of a value from the data, cut short: a 2 MB value must not fill the terminal."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 4] + "...'"

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from .loader import short_repr
+from .escaping import short_repr
 
 BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

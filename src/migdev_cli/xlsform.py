@@ -25,6 +25,7 @@ import io
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from .errors import MigdevError
 from .fileio import write_atomic
@@ -243,7 +244,10 @@ def xlsform_bytes(questionnaire: Questionnaire) -> bytes:
     for title, rows in sheets.items():
         sheet = workbook.create_sheet(title)
         for values in rows:
-            sheet.append(values)
+            sheet.append([_storable(value) for value in values])
+        for row in sheet.iter_rows():
+            for cell in row:
+                _as_text(cell)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -261,6 +265,26 @@ def xlsform_bytes(questionnaire: Questionnaire) -> bytes:
 
 
 MAX_EPOCH = 253402300799
+FORMULA_START = ("=", "+", "-", "@")  # what a spreadsheet may take for the start of a formula
+
+
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _storable(value: Any) -> Any:
+    """Control characters a workbook (XML 1.0) cannot hold, written as visible escapes (\\x07)."""
+    if isinstance(value, str) and _NOT_IN_XML.search(value):
+        return _NOT_IN_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return value
+
+
+def _as_text(cell: Any) -> None:
+    """Catalog or questionnaire text that begins like a formula is written as text, never as a
+    live formula (openpyxl writes a string starting with ``=`` as one): a text cell, marked
+    with Excel's quote prefix so that editing it keeps it text."""
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 def _stamped(data: bytes, epoch: int) -> bytes:
