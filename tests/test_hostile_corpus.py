@@ -26,7 +26,11 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="uses POSIX reso
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
-GOOD = "questionnaire: core\nprogramme: {name: Pilot}\nanswers:\n  budget: under_100k\n"
+GOOD = (
+    "questionnaire: core\nprogramme: {name: Pilot}\nanswers:\n  budget: under_100k\n"
+    "  objectives: [business_creation]\n  lead_implementer: tc_programme\n"
+    "  component_location: origin\n  bottlenecks: [finance]\n"
+)
 MEMORY = 500 << 20
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 

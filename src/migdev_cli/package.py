@@ -138,8 +138,6 @@ def _why(
 
 
 def _before_start(inst: Instrument, unchecked: list[str]) -> list[str]:
-    from .scoring import first_sentence
-
     open_first = [p.text for p in inst.preconditions if p.text in unchecked]
     rest = [p.text for p in inst.preconditions if p.text not in unchecked]
     out = [f"{first_sentence(t)} (not confirmed yet)" for t in open_first] + [first_sentence(t) for t in rest]
@@ -223,3 +221,12 @@ def recommend(
             )
         )
     return out
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a text (a precondition is often long)."""
+    text = " ".join(text.split())
+    for end in (". ", "; "):
+        if end in text:
+            return text[: text.index(end)] + "."
+    return text

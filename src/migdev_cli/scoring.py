@@ -33,7 +33,7 @@ from typing import Any
 from .answers import Value, resolve
 from .conditions import describe, evaluate, questions_in
 from .models import Instrument, Question, Questionnaire, Rule
-from .package import PackageItem, recommend
+from .package import PackageItem, first_sentence, recommend
 from .vocab import AREAS, DONT_KNOW
 
 NEUTRAL = 50.0
@@ -545,15 +545,6 @@ def fit_band(fit: Mapping[str, int]) -> str:
     if not misses and fit.get("objectives", 0) > 0 and fit.get("bottlenecks", 1) > 0:
         return "strong"
     return "possible"
-
-
-def first_sentence(text: str) -> str:
-    """The first sentence of a text (a precondition is often long)."""
-    text = " ".join(text.split())
-    for end in (". ", "; "):
-        if end in text:
-            return text[: text.index(end)] + "."
-    return text
 
 
 def score_from_total(total: int, total_weight: int) -> float:
