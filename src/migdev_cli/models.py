@@ -207,6 +207,33 @@ class Example(Model):
     note: Text | None = None
 
 
+# ----------------------------------------------------------- evidence (minimal; the catalog defines the full one)
+EvidenceLevel = Literal["rigorous", "analogue", "monitoring", "anecdotal"]
+
+
+@model
+class Study(Model):
+    __pydantic_config__ = CONFIG
+
+    authors: Text
+    year: int
+    design: Text
+    finding: Text
+    source: Text
+
+
+@model
+class Evidence(Model):
+    __pydantic_config__ = CONFIG
+
+    level: EvidenceLevel
+    self_reported: bool = False
+    studies: list[Study] = field(default_factory=list)
+
+
+# ----------------------------------------------------------- end of evidence
+
+
 @model
 class Instrument(Model):
     __pydantic_config__ = CONFIG
@@ -230,6 +257,7 @@ class Instrument(Model):
     examples: Annotated[list[Example], NONEMPTY]
     related: list[Slug] = field(default_factory=list)
     sources: list[Text] = field(default_factory=list)
+    evidence: Evidence | None = None  # minimal; see the evidence block above
 
     def attribute_values(self, attribute: str) -> set[str]:
         """The instrument's values for a selector attribute (see vocab.SELECTOR_VOCABULARIES)."""

@@ -34,6 +34,21 @@ NEUTRAL = 50.0
 TOP = 3
 
 
+# ----------------------------------------------------------- package (minimal; the ranking defines the full one)
+@dataclass(frozen=True)
+class PackageItem:
+    id: str
+    name: str
+    phase: int  # 1, 2 or 3
+    phase_name: str  # "Lay the ground", "Pilot" or "Scale"
+    why: str = ""
+    before_start: list[str] = field(default_factory=list)
+    lead_actors: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------- end of package
+
+
 @dataclass(frozen=True)
 class Contribution:
     question: str
@@ -55,6 +70,8 @@ class Ranked:
     reasons: list[str]
     contributions: list[Contribution]
     unchecked: list[str] = field(default_factory=list)  # preconditions an answer of "don't know" left open
+    fit: str = "possible"  # minimal: "strong", "possible" or "weak" (the ranking sets it)
+    warnings: list[str] = field(default_factory=list)  # minimal (the ranking sets it)
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,15 @@ class Sensitivity:
     def stable(self) -> bool:
         return not self.changes
 
+    # minimal (the ranking defines robust and decisive in full)
+    @property
+    def robust(self) -> bool:
+        return self.stable
+
+    @property
+    def decisive(self) -> list[str]:
+        return list(dict.fromkeys(c.question for c in self.changes))
+
     def summary(self) -> str:
         if self.stable:
             return f"No single changed answer would change the top {TOP}."
@@ -101,6 +127,7 @@ class Assessment:
     ignored: list[str] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
     sensitivity: Sensitivity | None = None
+    package: list[PackageItem] = field(default_factory=list)  # minimal (the ranking builds the package)
 
     def top_ids(self, n: int = TOP) -> list[str]:
         return [r.id for r in self.ranking if r.rank <= n]
