@@ -40,7 +40,7 @@ def ranking_chart(ranking: list[dict[str, Any]], *, dpi: int = 150) -> bytes:
     from matplotlib.patches import Patch
 
     items = list(reversed(ranking))
-    height = max(2.0, 0.26 * len(items) + 1.0)
+    height = max(2.0, 0.2 * len(items) + 1.0)
     fig = Figure(figsize=(7.0, height), dpi=dpi)
     ax = fig.add_subplot()
     ys = range(len(items))

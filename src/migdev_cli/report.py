@@ -244,7 +244,10 @@ def _package(result: Assessment, catalog: Catalog) -> tuple[str, list[dict[str, 
         for r in result.ranking:
             if r.rank > TOP:
                 break
-            chosen.append((r.id, r.name, None, None, _why(r), list(r.unchecked), []))
+            inst = catalog.instrument(r.id)
+            # what the answers did not confirm: open checks, and preconditions no question checks
+            before = list(r.unchecked) + [p.text for p in inst.preconditions if p.check is None]
+            chosen.append((r.id, r.name, None, None, _why(r), before, []))
     for iid, name, phase, phase_name, why, before, leads in chosen:
         inst = catalog.instrument(iid)
         ranked = by_id.get(iid)
@@ -273,6 +276,8 @@ def _package(result: Assessment, catalog: Catalog) -> tuple[str, list[dict[str, 
             }
         )
     items.sort(key=lambda i: (i["phase"] or 0, i["rank"] or 0))
+    for n, item in enumerate(items):
+        item["key"] = chr(ord("A") + n)
     return source, items
 
 
@@ -292,12 +297,14 @@ def _results_framework(package: list[dict[str, Any]], catalog: Catalog) -> list[
                     "indicator": ind.name,
                     "unit": ind.unit,
                     "instruments": [],
+                    "keys": [],
                     "baseline": "",
                     "target": "",
                 },
             )
             if item["name"] not in row["instruments"]:
                 row["instruments"].append(item["name"])
+                row["keys"].append(item["key"])
     order = list(LEVELS)
     return sorted(rows.values(), key=lambda r: order.index(r["level"]))
 
@@ -352,7 +359,7 @@ def _summary(
         )
     else:
         paragraphs.append(
-            f"The {len(package)} instruments that fit this programme best{programme} are {join_words(names)}; "
+            f"The {len(package)} instruments that fit {where or 'this programme'} best are {join_words(names)}; "
             "together they are the recommended starting set."
         )
     drivers = _drivers(result, package)

@@ -58,13 +58,14 @@ def _package(report: dict[str, Any]) -> list[Block]:
         ]
     if not package:
         return [*out, Paragraph("No instrument passed the screening.")]
+    phased = report["package_source"] == "package"
     out.append(
         Table(
-            ["Phase", "Instrument", "Fit", "Cost", "Time to results", "Evidence"],
+            (["Phase"] if phased else []) + ["Instrument", "Fit", "Cost", "Time to results", "Evidence"],
             [
-                [
-                    _phase(p),
-                    p["name"],
+                ([_phase(p)] if phased else [])
+                + [
+                    f"{p['key']}. {p['name']}",
                     _fit(p["fit"]),
                     p["cost"]["label"].split(" (")[0],
                     p["time_to_results"]["label"].split(" (")[0],
@@ -72,11 +73,11 @@ def _package(report: dict[str, Any]) -> list[Block]:
                 ]
                 for p in package
             ],
-            narrow=[0, 2, 3, 4, 5],
+            narrow=[0, 2, 3, 4, 5] if phased else [1, 2, 3, 4],
         )
     )
     for p in package:
-        head = f"Phase {p['phase']}, {p['phase_name']}: {p['name']}" if p.get("phase") else p["name"]
+        head = f"{p['key']}. {p['name']}" + (f" (phase {p['phase']}, {p['phase_name'].lower()})" if p.get("phase") else "")
         out.append(Heading(2, head))
         items: list[Any] = [[("bold", "Why: "), ("", p["why"])]]
         if p["before_start"]:
@@ -136,14 +137,17 @@ def _framework(report: dict[str, Any]) -> list[Block]:
     out.append(
         Paragraph(
             "The package's indicators from output to impact, ready to merge into the host programme's results "
-            "chain. Baseline and target are left blank for the programme team to fill in."
+            "chain. Baseline and target are left blank for the programme team to fill in. The letters name the "
+            "package's instruments: "
+            + "; ".join(f"{p['key']}, {p['name']}" for p in report["package"])
+            + "."
         )
     )
     out.append(
         Table(
             ["Level", "Indicator", "Unit", "Instrument", "Baseline", "Target"],
-            [[r["level_label"], r["indicator"], r["unit"], "; ".join(r["instruments"]), "", ""] for r in rows],
-            narrow=[0],
+            [[r["level_label"], r["indicator"], r["unit"], ", ".join(r["keys"]), "", ""] for r in rows],
+            narrow=[0, 3],
         )
     )
     return out
@@ -155,19 +159,20 @@ def _method(report: dict[str, Any]) -> list[Block]:
     out += [Paragraph(p) for p in method["paragraphs"]]
     sens = report["sensitivity"]
     if sens is None:
-        text = "Sensitivity: not computed for this report."
+        text = "Not computed for this report."
     elif sens["robust"]:
         text = (
-            f"Sensitivity: every other value of every single answer was tried; none would change the top {TOP}. "
+            f"Every other value of every single answer was tried; none would change the top {TOP}. "
             "The recommendation is robust to a single wrong answer."
         )
     else:
         decisive = [f"“{d['text']}”" for d in sens["decisive"]]
+        shown = decisive[:5] + ([f"{len(decisive) - 5} more"] if len(decisive) > 5 else [])
         text = (
-            f"Sensitivity: every other value of every single answer was tried. {sens['summary']} "
-            f"The decisive answers: {join_words(decisive)}. The annex lists each change."
+            f"Every other value of every single answer was tried. {sens['summary']} "
+            f"The decisive answers: {join_words(shown)}. The annex lists each change."
         )
-    out.append(Paragraph([("bold", "Sensitivity. "), ("", text.removeprefix("Sensitivity: "))]))
+    out.append(Paragraph([("bold", "Sensitivity. "), ("", text)]))
     out.append(Paragraph([("bold", "Caveats.")]))
     out.append(ListBlock(list(method["caveats"])))
     return out
