@@ -29,6 +29,7 @@ FORMAT_VERSION = 2
 
 LEVELS = {"output": "Output", "outcome": "Outcome", "impact": "Impact"}
 PHASES = {1: "Lay the ground", 2: "Pilot", 3: "Scale"}
+MAX_PACKAGE = 4  # without a package, at most this many of the top-ranked (ties can make more)
 FIT_LABELS = {"strong": "Strong fit", "possible": "Possible fit", "weak": "Weak fit"}
 # The evidence scale (the catalog's vocabulary when it has one, else the same labels here).
 EVIDENCE_LABELS: dict[str, str] = getattr(
@@ -68,6 +69,18 @@ def _lower_first(text: str) -> str:
 def first_sentence(text: str) -> str:
     text = _SPACE.sub(" ", text).strip()
     return _SENTENCE.split(text, maxsplit=1)[0]
+
+
+def brief(text: str, limit: int = 22) -> str:
+    """The first sentence, cut at its first clause (or at ``limit`` words, marked …) when long."""
+    sentence = first_sentence(text).rstrip(".")
+    if len(sentence.split()) <= limit:
+        return sentence
+    for mark in (";", ":", " – ", " — ", ","):
+        head = sentence.split(mark, 1)[0]
+        if 5 <= len(head.split()) <= limit:
+            return head
+    return " ".join(sentence.split()[:limit]) + "…"
 
 
 def join_words(items: list[str], last: str = "and") -> str:
@@ -242,7 +255,7 @@ def _package(result: Assessment, catalog: Catalog) -> tuple[str, list[dict[str, 
     else:
         chosen = []
         for r in result.ranking:
-            if r.rank > TOP:
+            if r.rank > TOP or len(chosen) == MAX_PACKAGE:
                 break
             inst = catalog.instrument(r.id)
             # what the answers did not confirm: open checks, and preconditions no question checks
@@ -322,7 +335,9 @@ def _drivers(result: Assessment, package: list[dict[str, Any]], n: int = 3) -> l
         for c in r.contributions:
             if c.points <= 0:
                 continue
-            entry = totals.setdefault(c.question, {"question": c.question, "text": c.text, "answer": c.answer, "points": 0.0})
+            entry = totals.setdefault(
+                c.question, {"question": c.question, "text": c.text, "answer": c.answer, "points": 0.0}
+            )
             entry["points"] = round(entry["points"] + c.points, 1)
     return sorted(totals.values(), key=lambda e: (-e["points"], e["question"]))[:n]
 
@@ -372,7 +387,7 @@ def _summary(
         todo += f", led by: {join_words(first['lead_actors'][:2], 'or')}"
     todo += "."
     if first["before_start"]:
-        todo += f" Before it starts, settle this: {_lower_first(first_sentence(first['before_start'][0]))}."
+        todo += f" Before it starts, settle this: {_lower_first(brief(first['before_start'][0]))}."
     paragraphs.append(todo)
     costs = _range([p["cost"]["value"] for p in package], COST_ORDER, vocab.COST_LEVELS)
     times = _range([p["time_to_results"]["value"] for p in package], TIME_ORDER, vocab.TIME_TO_RESULTS)
@@ -383,9 +398,11 @@ def _summary(
     paragraphs.append(cost_line)
     risk = first["main_risk"]
     warnings = [w for p in package for w in p["warnings"]]
-    risk_line = f"The main risk: {_lower_first(risk['risk'])}; {_lower_first(risk['mitigation'])}."
+    risk_line = (
+        f"The main risk: {_lower_first(brief(risk['risk']))}; to limit it, {_lower_first(brief(risk['mitigation']))}."
+    )
     if warnings:
-        risk_line += f" Also note: {_lower_first(warnings[0])}."
+        risk_line += f" Also note: {_lower_first(brief(warnings[0]))}."
     paragraphs.append(risk_line)
     paragraphs.append(_confidence(package, sensitivity))
     return paragraphs
@@ -410,7 +427,9 @@ def _confidence(package: list[dict[str, Any]], sensitivity: dict[str, Any] | Non
         if strong:
             parts.append(f"rigorous or close-analogue evidence supports {join_words(strong)}")
         if weak:
-            parts.append(f"{join_words(weak)} rest{'s' if len(weak) == 1 else ''} on monitoring or descriptive evidence")
+            parts.append(
+                f"{join_words(weak)} rest{'s' if len(weak) == 1 else ''} on monitoring or descriptive evidence"
+            )
         how += " On impact, " + "; ".join(parts) + "."
     else:
         how += " The catalog does not yet rate the evidence behind these instruments."
@@ -431,7 +450,9 @@ def _next_steps(
         steps.append(f"Settle the preconditions, starting with {name}: {_lower_first(first_sentence(text))}{more}.")
     for p in package[:2]:
         if p["lead_actors"]:
-            steps.append(f"Agree who leads {p['name']} ({join_words(p['lead_actors'][:2], 'or')}) and what they commit.")
+            steps.append(
+                f"Agree who leads {p['name']} ({join_words(p['lead_actors'][:2], 'or')}) and what they commit."
+            )
     if framework:
         steps.append(
             f"Fill in baselines and targets for the {len(framework)} indicators of the results framework and merge "

@@ -77,7 +77,9 @@ def _package(report: dict[str, Any]) -> list[Block]:
         )
     )
     for p in package:
-        head = f"{p['key']}. {p['name']}" + (f" (phase {p['phase']}, {p['phase_name'].lower()})" if p.get("phase") else "")
+        head = f"{p['key']}. {p['name']}" + (
+            f" (phase {p['phase']}, {p['phase_name'].lower()})" if p.get("phase") else ""
+        )
         out.append(Heading(2, head))
         items: list[Any] = [[("bold", "Why: "), ("", p["why"])]]
         if p["before_start"]:
@@ -138,9 +140,7 @@ def _framework(report: dict[str, Any]) -> list[Block]:
         Paragraph(
             "The package's indicators from output to impact, ready to merge into the host programme's results "
             "chain. Baseline and target are left blank for the programme team to fill in. The letters name the "
-            "package's instruments: "
-            + "; ".join(f"{p['key']}, {p['name']}" for p in report["package"])
-            + "."
+            "package's instruments: " + "; ".join(f"{p['key']}, {p['name']}" for p in report["package"]) + "."
         )
     )
     out.append(
@@ -245,16 +245,12 @@ def _fact_sheet(rec: dict[str, Any]) -> list[Block]:
     out.append(Heading(4, "Examples"))
     for ex in rec["examples"]:
         out.append(
-            Paragraph(
-                [("bold", ex["name"]), ("", f". {ex['country']}, {ex['period']}. Source: [{ex['reference']}].")]
-            )
+            Paragraph([("bold", ex["name"]), ("", f". {ex['country']}, {ex['period']}. Source: [{ex['reference']}].")])
         )
         out.append(ListBlock(list(ex["facts"])))
         if not ex["facts_checked"]:
             out.append(
-                Paragraph(
-                    [("bold", "Unchecked:"), ("", " these facts have not been checked against a second source.")]
-                )
+                Paragraph([("bold", "Unchecked:"), ("", " these facts have not been checked against a second source.")])
             )
         if ex["note"]:
             out.append(Paragraph(f"Note: {ex['note']}"))
