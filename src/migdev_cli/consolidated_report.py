@@ -14,8 +14,9 @@ from typing import Any
 
 from . import __version__
 from .answers import resolve
+from .conditions import evaluate
 from .models import Programme
-from .report import join_words
+from .report import brief, join_words
 from .report_blocks import Block, Heading, ListBlock, PageBreak, Paragraph, Table
 from .scoring import TOP
 
@@ -23,12 +24,27 @@ GROUP_TOP = 5
 REASONS_SHOWN = 3
 
 
+def _reasons(scorer: Any, inst: Any, answers: dict[str, Any]) -> list[str]:
+    """Each reason one respondent's answers screen the instrument out, one per rule or precondition."""
+    out = []
+    for qid, value in answers.items():
+        question = scorer.questions[qid]
+        for v in value if isinstance(value, list) else [value]:
+            for rule in scorer.matches.get((qid, v), {}).get(inst.id, []):
+                if rule.exclude:
+                    out.append(f"{brief(rule.exclude)} ({question.name}: {question.label_of(v)})")
+    for pre in inst.preconditions:
+        if pre.check is not None and evaluate(pre.check, answers) is False:
+            out.append(f"Precondition not met: {brief(pre.text)}")
+    return list(dict.fromkeys(out)) or ["Screened out by the answers"]
+
+
 def exclusion_reasons(result: Any) -> dict[str, Counter[str]]:
-    """For each instrument some respondents exclude: each distinct reason and how many gave it."""
+    """For each instrument some respondents exclude: each distinct reason and how many respondents gave it."""
     bulk = result.bulk
     scorer = bulk.scorer
     instruments = {i.id: i for i in scorer.instruments}
-    cache: dict[tuple[Any, ...], str] = {}
+    cache: dict[tuple[Any, ...], list[str]] = {}
     out: dict[str, Counter[str]] = {}
     for respondent, scored in zip(result.respondents, result.scored, strict=True):
         excluded = bulk.excluded(scored)
@@ -40,9 +56,13 @@ def exclusion_reasons(result: Any) -> dict[str, Counter[str]]:
             if key not in cache:
                 if answers is None:
                     answers = resolve(scorer.questionnaire, dict(respondent.values)).answers
-                cache[key] = scorer._exclusion(instruments[iid], answers) or "Screened out by the answers"
-            out.setdefault(iid, Counter())[cache[key]] += 1
+                cache[key] = _reasons(scorer, instruments[iid], answers)
+            out.setdefault(iid, Counter()).update(cache[key])
     return out
+
+
+def _lower(text: str) -> str:
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
 
 
 def _label(value: str, question: Any) -> str:
@@ -94,7 +114,7 @@ def _summary(result: Any, groups: dict[str, str], reasons: dict[str, Counter[str
         shown = []
         for s in ruled_out[:3]:
             reason = reasons.get(s.id, Counter()).most_common(1)
-            why = f": {reason[0][0]}" if reason else ""
+            why = f": {_lower(reason[0][0])}" if reason else ""
             shown.append(f"{s.name} (excluded by {s.excluded} of {n}{why})")
         paragraphs.append(f"Most respondents' answers rule out {join_words(shown)}.")
     return paragraphs

@@ -48,8 +48,8 @@ def text_cm(text: str, bold: bool = False) -> float:
             width += 0.095
         else:
             width += 0.165
-    # measured on DejaVu Serif, the widest common stand-in for Word's default fonts
-    return 1.2 * width * (1.1 if bold else 1.0) * TABLE_FONT_PT / 9
+    # measured on Cambria (Caladea in LibreOffice), the default template's body font
+    return 1.05 * width * (1.1 if bold else 1.0) * TABLE_FONT_PT / 9
 
 
 def column_widths(header: list[str], rows: list[list[str]], narrow: list[int], total: float) -> list[float]:
@@ -63,8 +63,9 @@ def column_widths(header: list[str], rows: list[list[str]], narrow: list[int], t
         cells = [(head[col], True)] + [(row[col], False) for row in body if col < len(row)]
         longest = max(text_cm(t, b) for t, b in cells)
         word = max((text_cm(w, b) for t, b in cells for w in t.split()), default=0.0)
-        if col in narrow:
-            word = max(word, min(longest, 5.0))
+        if col in narrow:  # body cells stay on one line; the header may wrap between words
+            body_longest = max((text_cm(t) for t, bold in cells if not bold), default=0.0)
+            word = max(word, min(body_longest, 5.0))
         minimum.append(min(word, 4.5) + CELL_PADDING_CM)
         wanted.append(min(longest, 12.0) + CELL_PADDING_CM)
     if sum(minimum) >= total:
