@@ -61,7 +61,7 @@ def _label(vocabulary: dict[str, str], value: str) -> dict[str, str]:
 def _lower_first(text: str) -> str:
     """'Designed for: X.' -> 'designed for: X' (acronyms such as 'IOM' keep their case)."""
     text = text.strip().rstrip(".")
-    if len(text) > 1 and text[0].isupper() and text[1].islower():
+    if len(text) > 1 and text[0].isupper() and (text[1].islower() or (text[0] == "A" and text[1] == " ")):
         return text[0].lower() + text[1:]
     return text
 
@@ -234,8 +234,22 @@ def _fact_sheet(
 # --------------------------------------------------------------------------- the package
 
 
+# Who can lead an instrument (the ranking's vocabulary when it has one, else the same labels here).
+IMPLEMENTER_LABELS: dict[str, str] = getattr(
+    vocab,
+    "IMPLEMENTERS",
+    {
+        "national_government": "National ministry or agency",
+        "local_authority": "Local authority",
+        "diaspora_ngo": "Diaspora organisation or NGO",
+        "tc_programme": "Donor-funded technical-cooperation programme",
+        "private_finance": "Bank, microfinance institution or company",
+    },
+)
+
+
 def _actor_label(value: str) -> str:
-    for vocabulary in (getattr(vocab, "IMPLEMENTERS", {}), vocab.ACTORS):
+    for vocabulary in (IMPLEMENTER_LABELS, vocab.ACTORS):
         if value in vocabulary:
             return vocabulary[value]
     return value
@@ -368,10 +382,12 @@ def _summary(
         phases: dict[int, list[str]] = {}
         for p in package:
             phases.setdefault(p["phase"], []).append(p["name"])
-        steps = [f"{PHASES.get(ph, str(ph)).lower()} with {join_words(ns)}" for ph, ns in sorted(phases.items())]
-        paragraphs.append(
-            f"We recommend a package of {len(package)} instruments{programme}: " + join_words(steps, "then") + "."
-        )
+        names_of = {p["phase"]: (p["phase_name"] or PHASES.get(p["phase"], str(p["phase"]))) for p in package}
+        steps = [
+            f"{'first' if n == 0 else 'then'} {names_of[ph].lower()} with {join_words(ns)}"
+            for n, (ph, ns) in enumerate(sorted(phases.items()))
+        ]
+        paragraphs.append(f"We recommend a package of {len(package)} instruments{programme}: " + "; ".join(steps) + ".")
     else:
         paragraphs.append(
             f"The {len(package)} instruments that fit {where or 'this programme'} best are {join_words(names)}; "
