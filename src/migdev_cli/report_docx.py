@@ -193,6 +193,7 @@ class _Writer:
             table.columns[col].width = Cm(width)
         for r, values in enumerate([block.header, *block.rows]):
             row = table.rows[r]
+            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))  # a row stays on one page
             for col in range(ncols):
                 cell = row.cells[col]
                 cell.width = Cm(widths[col])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import vocab
-from .report import FIT_LABELS, first_sentence, join_words
+from .report import FIT_LABELS, brief, join_words
 from .report_blocks import Block, Heading, ListBlock, PageBreak, Paragraph, Picture, Run, Table
 from .scoring import NEUTRAL, TOP
 
@@ -83,12 +83,12 @@ def _package(report: dict[str, Any]) -> list[Block]:
         out.append(Heading(2, head))
         items: list[Any] = [[("bold", "Why: "), ("", p["why"])]]
         if p["before_start"]:
-            settle = "; ".join(first_sentence(b).rstrip(".") for b in p["before_start"][:3])
+            settle = "; ".join(brief(b, 16) for b in p["before_start"][:3])
             more = len(p["before_start"]) - 3
             settle += f" (and {more} more in the annex)." if more > 0 else "."
             items.append([("bold", "Settle first: "), ("", settle)])
         if p["lead_actors"]:
-            items.append([("bold", "Lead: "), ("", join_words(p["lead_actors"][:3]) + ".")])
+            items.append([("bold", "Lead: "), ("", "; ".join(p["lead_actors"][:3]) + ".")])
         for w in p["warnings"][:2]:
             items.append([("bold", "Warning: "), ("", w)])
         out.append(ListBlock(items))
