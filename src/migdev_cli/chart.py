@@ -15,7 +15,7 @@ from .errors import MigdevError
 INSTALL_HINT = "pip install 'migdev[report]'"
 FIT_COLOURS = {"strong": "#1b7837", "possible": "#e0a526", "weak": "#9e9e9e"}
 FIT_NAMES = {"strong": "Strong fit", "possible": "Possible fit", "weak": "Weak fit"}
-NAME_WIDTH = 46
+NAME_WIDTH = 40
 
 
 def require_matplotlib() -> None:
@@ -27,7 +27,13 @@ def require_matplotlib() -> None:
 
 
 def _short(name: str) -> str:
-    return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1].rstrip() + "…"
+    """The name on at most two lines of ``NAME_WIDTH`` characters (cut with … beyond)."""
+    import textwrap
+
+    lines = textwrap.wrap(name, NAME_WIDTH)
+    if len(lines) > 2:
+        lines = [lines[0], textwrap.shorten(" ".join(lines[1:]), NAME_WIDTH, placeholder=" …")]
+    return "\n".join(lines)
 
 
 def ranking_chart(ranking: list[dict[str, Any]], *, dpi: int = 150) -> bytes:
@@ -40,7 +46,8 @@ def ranking_chart(ranking: list[dict[str, Any]], *, dpi: int = 150) -> bytes:
     from matplotlib.patches import Patch
 
     items = list(reversed(ranking))
-    height = max(2.0, 0.2 * len(items) + 1.0)
+    lines = sum(1 + ("\n" in _short(r["name"])) for r in items)
+    height = max(2.0, 0.1 * lines + 0.08 * len(items) + 0.9)
     fig = Figure(figsize=(7.0, height), dpi=dpi)
     ax = fig.add_subplot()
     ys = range(len(items))
@@ -48,7 +55,7 @@ def ranking_chart(ranking: list[dict[str, Any]], *, dpi: int = 150) -> bytes:
     edges = ["#000000" if r["in_package"] else "none" for r in items]
     ax.barh(list(ys), [r["score"] for r in items], color=colours, edgecolor=edges, linewidth=1.2, height=0.7)
     ax.set_yticks(list(ys))
-    labels = ax.set_yticklabels([_short(r["name"]) for r in items], fontsize=7.5)
+    labels = ax.set_yticklabels([_short(r["name"]) for r in items], fontsize=7, linespacing=0.95)
     for label, r in zip(labels, items, strict=True):
         if r["in_package"]:
             label.set_fontweight("bold")

@@ -220,7 +220,7 @@ class _Writer:
 
         if block.png is None:
             return
-        self.doc.add_picture(io.BytesIO(block.png), width=Cm(min(16.0, TEXT_WIDTH_CM)))
+        self.doc.add_picture(io.BytesIO(block.png), width=Cm(min(15.0, TEXT_WIDTH_CM)))
         caption = self.doc.add_paragraph()
         run = caption.add_run(_text(block.caption))
         run.italic = True
