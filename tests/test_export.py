@@ -190,7 +190,9 @@ def assessed(catalog, questionnaire, scorer, answers_path):
 
 
 def make_report(catalog, questionnaire, assessed, answers_path, top=None):
+    """The report without a package (the top-ranked instruments stand in), whatever the ranking builds."""
     doc, result = assessed
+    result = dataclasses.replace(result, package=[])
     return build_report(result, catalog, questionnaire, doc.programme, str(answers_path), top)
 
 

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from migdev_cli.answers import load_answers
 from migdev_cli.cli import app
@@ -55,13 +57,15 @@ def test_word_report_has_headings_tables_picture_header_and_page_numbers(example
     document = _open(example_docx)
     titles = [p.text for p in document.paragraphs if p.style.name == "Title"]
     assert titles == ["Recommendations report: Example programme (illustrative)"]
-    assert _headings(document, 1) == MAIN  # Word's own heading styles: the navigation pane shows these
-    assert _headings(document, 2)[0] == "A. Financial education for migrants and their families"
+    packaged = _headings(document, 1)[1] == "Recommended package"  # when the ranking builds one
+    expected = [*MAIN[:1], "Recommended package" if packaged else MAIN[1], *MAIN[2:]]
+    assert _headings(document, 1) == expected  # Word's own heading styles: the navigation pane shows these
+    assert _headings(document, 2)[0].startswith("A. ")
     assert "F. References" in _headings(document, 2)
 
     # tables: the package overview, the ranking, the results framework, then the annex's
     header_rows = [[c.text for c in t.rows[0].cells] for t in document.tables]
-    assert header_rows[0] == ["Instrument", "Fit", "Cost", "Time to results", "Evidence"]
+    assert header_rows[0] == ["Phase"] * packaged + ["Instrument", "Fit", "Cost", "Time to results", "Evidence"]
     assert header_rows[1] == ["Rank", "Instrument", "Fit", "Score", "Evidence", "Package"]
     assert header_rows[2] == ["Level", "Indicator", "Unit", "Instrument", "Baseline", "Target"]
     framework = document.tables[2]
@@ -211,8 +215,27 @@ def test_libreoffice_converts_it_and_the_main_part_fits_eight_pages(example_docx
     annex = next(n for n, text in enumerate(pages, 1) if any(line.strip() == "Annex" for line in text.splitlines()))
     assert annex - 1 <= 8, f"the main part fills {annex - 1} pages"
     main = "\n".join(pages[: annex - 1])
-    for heading in MAIN[:-1]:
+    for heading in MAIN[2:-1]:
         assert heading in main
+    assert "Recommended package" in main or "Recommended instruments" in main
     assert "Page 1 of" in pages[0] and "Example programme (illustrative)" in pages[0]
     # the first page says what to do first and why
     assert "Start with" in pages[0] and "They fit because" in pages[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 7).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.text(max_size=15), min_size=n, max_size=n),
+            st.lists(st.lists(st.text(max_size=120), min_size=n, max_size=n), max_size=6),
+            st.lists(st.integers(0, n - 1), max_size=n),
+        )
+    )
+)
+def test_column_widths_always_fill_the_text_width(table):
+    header, rows, narrow = table
+    widths = column_widths(header, rows, narrow, total=17.0)
+    assert len(widths) == len(header)
+    assert all(w > 0 for w in widths)
+    assert sum(widths) == pytest.approx(17.0)
