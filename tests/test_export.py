@@ -1,11 +1,11 @@
-"""The recommendations report: structure (parsed with markdown-it-py), escaping, CLI, files, DOCX."""
+"""The recommendations report: structure (parsed with markdown-it-py), word budget, escaping, CLI, files."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,13 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from migdev_cli import __version__
+from migdev_cli import __version__, vocab
 from migdev_cli.answers_file import load_answers
 from migdev_cli.catalog import builtin_data_dir, load_catalog
 from migdev_cli.cli import app
 from migdev_cli.export import build_report, md_inline, render_json, render_markdown
+from migdev_cli.report import FIT_LABELS
+from migdev_cli.scoring import PackageItem
 from migdev_cli.session import export_interactively
 
 # Several "don't know" answers on questions that preconditions check, an optional question
@@ -51,25 +53,36 @@ answers:
   export_standards: "yes"
 """
 
-SECTIONS = [
+ROOT = Path(__file__).resolve().parents[1]
+
+MAIN = [
     "Executive summary",
-    "Assessment context",
-    "Ranked instruments",
-    "Recommended instruments (top 5)",
-    "Excluded instruments",
-    "Method",
-    "References",
+    "Recommended instruments",
+    "Ranking of the instruments",
+    "Results framework for the package",
+    "Next steps",
+    "Method and caveats",
+    "Annex",
+]
+ANNEX = [
+    "A. Fact sheets of the recommended instruments",
+    "B. Other ranked instruments",
+    "C. Assessment context",
+    "D. Excluded instruments",
+    "E. Sensitivity of the ranking",
+    "F. References",
 ]
 SUBSECTIONS = [
     "Why it fits",
     "What it takes",
     "Implementation steps",
     "Actors",
-    "Cost and time",
     "Risks and mitigations",
     "Monitoring",
     "Examples",
 ]
+EXAMPLE_ANSWERS = ROOT / "examples" / "answers.yaml"
+
 
 MD = MarkdownIt("commonmark").enable("table")
 
@@ -176,9 +189,34 @@ def assessed(catalog, questionnaire, scorer, answers_path):
     return doc, scorer.assess(values)
 
 
-def make_report(catalog, questionnaire, assessed, answers_path, top=5):
+def make_report(catalog, questionnaire, assessed, answers_path, top=None):
+    """The report without a package (the top-ranked instruments stand in), whatever the ranking builds."""
     doc, result = assessed
+    result = dataclasses.replace(result, package=[])
     return build_report(result, catalog, questionnaire, doc.programme, str(answers_path), top)
+
+
+def with_package(result):
+    """The assessment with a three-phase package of real catalog instruments, as the ranking builds it."""
+    ranked = [r.id for r in result.ranking]
+    chosen = [ranked[2], ranked[0], ranked[4]]
+    package = [
+        PackageItem(
+            id=iid,
+            name=next(r.name for r in result.ranking if r.id == iid),
+            phase=phase,
+            phase_name=name,
+            why=f"Why {iid} fits.",
+            before_start=[f"Settle {iid} first. More detail."],
+            lead_actors=["national_government"],
+        )
+        for iid, (phase, name) in zip(chosen, [(1, "Lay the ground"), (2, "Pilot"), (3, "Scale")], strict=True)
+    ]
+    return dataclasses.replace(result, package=package)
+
+
+def fact_sheets(tokens: list[Token]) -> list[Token]:
+    return blocks_under(blocks_under(tokens, "h2", "Annex"), "h3", ANNEX[0])
 
 
 # --------------------------------------------------------------------------- structure
@@ -190,61 +228,162 @@ def test_markdown_structure_from_the_builtin_catalog(catalog, questionnaire, ass
     text = render_markdown(report)
     tokens = MD.parse(text)
 
-    assert headings(tokens, "h1") == ["Recommended instruments: Diaspora for SMEs, Senegal, 2026-11-23"]
-    assert headings(tokens, "h2") == SECTIONS
+    assert headings(tokens, "h1") == ["Recommendations report: Diaspora for SMEs"]
+    assert headings(tokens, "h2") == MAIN
+    assert headings(blocks_under(tokens, "h2", "Annex"), "h3") == ANNEX
     assert not [t for t in walk(tokens) if t.type in ("html_inline", "html_block")]
+    title_block = list_items(tokens[: [t.type for t in tokens].index("heading_open", 3)], "bullet_list")
+    assert title_block == [
+        "Programme: Diaspora for SMEs",
+        "Country: Senegal",
+        "Date: 2026-11-23",
+        f"Prepared with: migdev {__version__}",
+    ]
 
-    # executive summary: the instruments ranked 1 to 3, each with a reason from its contributions
-    summary = list_items(blocks_under(tokens, "h2", "Executive summary"))
+    # the executive summary is prose (paragraphs, no list or table) naming the recommended instruments
+    summary = blocks_under(tokens, "h2", "Executive summary")
+    assert {t.type for t in summary} <= {"paragraph_open", "paragraph_close", "inline"}
+    prose = " ".join(inline_text(t) for t in summary if t.type == "inline")
     top3 = [r for r in result.ranking if r.rank <= 3]
-    assert len(summary) == len(top3) >= 3
-    for line, ranked in zip(summary, top3, strict=True):
-        assert line.startswith(f"{ranked.name} (rank {ranked.rank}, score {ranked.score:.1f}): ")
-        best = next(c for c in ranked.contributions if c.points > 0)
-        assert f"{best.text}: “{best.answer}” gave the largest boost ({best.points:+g} points" in line
+    assert all(r.name in prose for r in top3)
+    assert "Start with " + top3[0].name in prose
+    assert "Rough cost" in prose and "time to results" in prose
+    assert result.sensitivity is not None and not result.sensitivity.robust
+    assert "would change the package" in prose
 
-    # ranked table: every ranked instrument, in order
-    [ranking] = tables(blocks_under(tokens, "h2", "Ranked instruments"))
-    assert ranking[0] == ["Rank", "Instrument", "Area", "Score", "Coverage"]
-    assert len(ranking) - 1 == len(result.ranking)
+    # the ranking: every instrument that passed the screening, in order, with fit, score and evidence
+    [ranking] = tables(blocks_under(tokens, "h2", "Ranking of the instruments"))
+    assert ranking[0] == ["Rank", "Instrument", "Fit", "Score", "Evidence", "Package"]
     assert [row[1] for row in ranking[1:]] == [r.name for r in result.ranking]
     assert [row[0] for row in ranking[1:]] == [str(r.rank) for r in result.ranking]
     assert [row[3] for row in ranking[1:]] == [f"{r.score:.1f}" for r in result.ranking]
+    assert [row[2] for row in ranking[1:]] == [FIT_LABELS[r.fit] for r in result.ranking]
+    assert [row[5] == "Yes" for row in ranking[1:]] == [r.rank <= 3 for r in result.ranking]
 
-    # the top 5 (by rank), each with every subsection
-    recommended = blocks_under(tokens, "h2", "Recommended instruments (top 5)")
-    top5 = [r for r in result.ranking if r.rank <= 5]
-    assert headings(recommended, "h3") == [f"{r.rank}. {r.name}" for r in top5]
-    for r in top5:
-        section = blocks_under(recommended, "h3", f"{r.rank}. {r.name}")
-        assert headings(section, "h4")[:4] == SUBSECTIONS[:4]
-        assert set(SUBSECTIONS) <= set(headings(section, "h4"))
-        why = tables(blocks_under(section, "h4", "Why it fits"))
+    # fact sheets for the recommended instruments only; the others by reference to the command
+    sheets = fact_sheets(tokens)
+    assert headings(sheets, "h4") == [f"{r.rank}. {r.name}" for r in top3]
+    for r in top3:
+        section = blocks_under(sheets, "h4", f"{r.rank}. {r.name}")
+        assert headings(section, "h5")[:4] == SUBSECTIONS[:4]
+        assert set(SUBSECTIONS) <= set(headings(section, "h5"))
         if r.contributions:
-            assert why[0][0] == ["Question", "Answer", "Effect", "Points", "Because"]
-            assert [row[0] for row in why[0][1:]] == [c.text for c in r.contributions]
-            assert [row[3] for row in why[0][1:]] == [f"{c.points:+.1f}" for c in r.contributions]
-        inst = catalog.instrument(r.id)
-        steps = list_items(blocks_under(section, "h4", "Implementation steps"))
-        assert steps == [collapse(s) for s in inst.steps]
+            [why, *_] = tables(blocks_under(section, "h5", "Why it fits"))
+            assert why[0] == ["Question", "Answer", "Points", "Because"]
+            assert [row[0] for row in why[1:]] == [c.text for c in r.contributions]
+        steps = list_items(blocks_under(section, "h5", "Implementation steps"))
+        assert steps == [collapse(s) for s in catalog.instrument(r.id).steps]
+    [others] = tables(blocks_under(blocks_under(tokens, "h2", "Annex"), "h3", ANNEX[1]))
+    assert others[1:] == [[r.name, f"migdev instruments show {r.id}"] for r in result.ranking if r.rank > 3]
 
     # excluded instruments with their reasons
-    excluded = tables(blocks_under(tokens, "h2", "Excluded instruments"))
-    if result.excluded:
-        assert [row[0] for row in excluded[0][1:]] == [e.name for e in result.excluded]
-        assert [row[2] for row in excluded[0][1:]] == [collapse(e.reason) for e in result.excluded]
+    [excluded] = tables(blocks_under(blocks_under(tokens, "h2", "Annex"), "h3", ANNEX[3]))
+    assert [row[0] for row in excluded[1:]] == [e.name for e in result.excluded]
+    assert [row[1] for row in excluded[1:]] == [collapse(e.reason) for e in result.excluded]
 
-    # method note with the sensitivity result
-    method = " ".join(inline_text(t) for t in blocks_under(tokens, "h2", "Method") if t.type == "inline")
+    # method and caveats with the sensitivity result in a few lines; the full list in the annex
+    method = " ".join(inline_text(t) for t in blocks_under(tokens, "h2", "Method and caveats") if t.type == "inline")
     assert "50 + sum(25 × w × r) / W" in method
-    assert result.sensitivity is not None and result.sensitivity.summary() in method
+    assert result.sensitivity.summary() in method
+    [changes] = tables(blocks_under(blocks_under(tokens, "h2", "Annex"), "h3", ANNEX[4]))
+    assert len(changes) - 1 == len(result.sensitivity.changes)
 
     # footer for reproducibility
     footer = inline_text([t for t in tokens if t.type == "inline"][-1])
     assert f"migdev {__version__}" in footer
     assert f"questionnaire {questionnaire.id} version {questionnaire.version}" in footer
     assert catalog.fingerprint() in footer and f"from {answers_path.name}." in footer
-    assert [t.type for t in tokens].count("hr") == 1
+
+
+def test_the_package_phases_framework_and_next_steps(catalog, questionnaire, assessed, answers_path):
+    doc, result = assessed
+    result = with_package(result)
+    report = build_report(result, catalog, questionnaire, doc.programme, str(answers_path))
+    tokens = MD.parse(render_markdown(report))
+    assert headings(tokens, "h2")[1] == "Recommended package"
+    package = blocks_under(tokens, "h2", "Recommended package")
+    [overview] = tables(package)
+    assert overview[0] == ["Phase", "Instrument", "Fit", "Cost", "Time to results", "Evidence"]
+    assert [row[0] for row in overview[1:]] == ["1. Lay the ground", "2. Pilot", "3. Scale"]
+    assert [row[1] for row in overview[1:]] == [f"{k}. {p.name}" for k, p in zip("ABC", result.package, strict=True)]
+    for key, item in zip("ABC", result.package, strict=True):
+        inst = catalog.instrument(item.id)
+        assert overview[1 + "ABC".index(key)][3] == vocab.COST_LEVELS[inst.cost_level].split(" (")[0]
+        head = f"{key}. {item.name} (phase {item.phase}, {item.phase_name.lower()})"
+        lines = list_items(blocks_under(package, "h3", head), "bullet_list")
+        assert lines[0] == f"Why: {item.why}"
+        assert lines[1] == f"Settle first: Settle {item.id} first."
+        assert lines[2] == "Lead: National ministry or agency."
+
+    summary = " ".join(inline_text(t) for t in blocks_under(tokens, "h2", "Executive summary") if t.type == "inline")
+    assert summary.startswith(
+        "We recommend a package of 3 instruments for Diaspora for SMEs, Senegal: first lay the ground with "
+        f"{result.package[0].name}; then pilot with {result.package[1].name}; then scale with {result.package[2].name}."
+    )
+    assert f"Start with {result.package[0].name}" in summary
+    assert f"settle this: settle {result.package[0].id} first." in summary
+
+    # the ranking marks the package with its phases
+    [ranking] = tables(blocks_under(tokens, "h2", "Ranking of the instruments"))
+    marked = {row[1]: row[5] for row in ranking[1:] if row[5]}
+    assert marked == {p.name: f"Phase {p.phase}" for p in result.package}
+
+    # one results framework for the package: every indicator of its instruments, with unit and empty columns
+    [framework] = tables(blocks_under(tokens, "h2", "Results framework for the package"))
+    assert framework[0] == ["Level", "Indicator", "Unit", "Instrument", "Baseline", "Target"]
+    expected = {
+        (key, collapse(i.name), collapse(i.unit))
+        for key, p in zip("ABC", result.package, strict=True)
+        for i in catalog.instrument(p.id).indicators
+    }
+    shown = {(key, row[1], row[2]) for row in framework[1:] for key in row[3].split(", ")}
+    assert shown == expected
+    assert all(row[4] == row[5] == "" for row in framework[1:])
+    levels = [row[0] for row in framework[1:]]
+    assert levels == sorted(levels, key=["Output", "Outcome", "Impact"].index)
+
+    steps = list_items(blocks_under(tokens, "h2", "Next steps"))
+    assert steps[0].startswith("Confirm the answers the recommendation depends on")
+    assert any(s.startswith(f"Settle the preconditions, starting with {result.package[0].name}") for s in steps)
+    assert any(f"{len(framework) - 1} indicators" in s for s in steps)
+
+    # fact sheets: exactly the package's instruments; --top adds the top-ranked others
+    ranked = {r.id: r for r in result.ranking}
+    sheets = headings(fact_sheets(tokens), "h4")
+    assert sheets == [f"{ranked[p.id].rank}. {p.name}" for p in result.package]
+    more = build_report(result, catalog, questionnaire, doc.programme, str(answers_path), top=2)
+    ids = [s["id"] for s in more["annex"]["fact_sheets"]]
+    assert ids[:3] == [p.id for p in result.package]
+    assert set(ids[3:]) == {r.id for r in result.ranking if r.rank <= 2} - {p.id for p in result.package}
+
+
+def main_words(report: dict[str, Any]) -> int:
+    from migdev_cli.report_blocks import main_part, words
+    from migdev_cli.report_layout import report_blocks
+
+    return words(main_part(report_blocks(report)))
+
+
+def test_the_main_part_stays_within_its_word_budget(catalog, questionnaire, scorer, assessed, answers_path):
+    doc, result = assessed
+    scenarios = [
+        make_report(catalog, questionnaire, assessed, answers_path),
+        build_report(with_package(result), catalog, questionnaire, doc.programme, str(answers_path)),
+    ]
+    example, values = load_answers(EXAMPLE_ANSWERS, catalog.questionnaires)
+    scenarios.append(build_report(scorer.assess(values), catalog, questionnaire, example.programme, None))
+    scenarios.append(build_report(scorer.assess({}), catalog, questionnaire, None, None))
+    for report in scenarios:
+        count = main_words(report)
+        assert 400 < count <= 3000, count
+        # the annex holds the rest: the whole report is much longer
+        from migdev_cli.report_blocks import words
+        from migdev_cli.report_layout import report_blocks
+
+        assert words(report_blocks(report)) > count
+    # the executive summary reads in a minute (about 250 words at most)
+    for report in scenarios:
+        assert len(" ".join(report["summary"]).split()) <= 250
 
 
 def test_context_shows_every_visible_answer_dont_know_unanswered_and_ignored(
@@ -252,12 +391,12 @@ def test_context_shows_every_visible_answer_dont_know_unanswered_and_ignored(
 ):
     doc, result = assessed
     tokens = MD.parse(render_markdown(make_report(catalog, questionnaire, assessed, answers_path)))
-    context = blocks_under(tokens, "h2", "Assessment context")
+    context = blocks_under(blocks_under(tokens, "h2", "Annex"), "h3", ANNEX[2])
     shown = {}
     for section in questionnaire.sections:
         if not any(q.id in result.answers or q.id in result.unanswered for q in section.questions):
             continue
-        [table] = tables(blocks_under(context, "h3", section.title))
+        [table] = tables(blocks_under(context, "h4", section.title))
         assert table[0] == ["Question", "Answer"]
         shown.update({row[0]: row[1] for row in table[1:]})
     for question in questionnaire.questions:
@@ -270,13 +409,10 @@ def test_context_shows_every_visible_answer_dont_know_unanswered_and_ignored(
             assert shown.pop(question.text) == "(not answered)"
     assert shown == {}  # nothing else, and no hidden question
     assert "legal_framework" in result.unanswered and "export_standards" in result.ignored
-    assert _context_answers(tokens).count("Don't know") == 5  # as many as in ANSWERS
-    ignored = list_items(blocks_under(context, "h3", "Answers not used"), "bullet_list")
+    answers = [row[1] for table in tables(context) for row in table[1:]]
+    assert answers.count("Don't know") == 5  # as many as in ANSWERS
+    ignored = list_items(blocks_under(context, "h4", "Answers not used"), "bullet_list")
     assert len(ignored) == 1 and ignored[0].startswith(questionnaire.question("export_standards").text)
-
-
-def _context_answers(tokens: list[Token]) -> list[str]:
-    return [row[1] for table in tables(blocks_under(tokens, "h2", "Assessment context")) for row in table[1:]]
 
 
 def test_open_preconditions_are_flagged_and_confirmed_ones_marked(catalog, questionnaire, assessed, answers_path):
@@ -284,10 +420,10 @@ def test_open_preconditions_are_flagged_and_confirmed_ones_marked(catalog, quest
     everything = len(result.ranking)
     assert any(r.unchecked for r in result.ranking), "the answers should leave some precondition open"
     tokens = MD.parse(render_markdown(make_report(catalog, questionnaire, assessed, answers_path, top=everything)))
-    recommended = blocks_under(tokens, "h2", f"Recommended instruments (top {everything})")
+    sheets = fact_sheets(tokens)
     for r in result.ranking:
-        section = blocks_under(recommended, "h3", f"{r.rank}. {r.name}")
-        items = list_items(blocks_under(section, "h4", "What it takes"), "bullet_list")
+        section = blocks_under(sheets, "h4", f"{r.rank}. {r.name}")
+        items = list_items(blocks_under(section, "h5", "What it takes"), "bullet_list")
         inst = catalog.instrument(r.id)
         assert len(items) == len(inst.preconditions)
         for item, pre in zip(items, inst.preconditions, strict=True):
@@ -300,71 +436,63 @@ def test_open_preconditions_are_flagged_and_confirmed_ones_marked(catalog, quest
 
 
 def test_monitoring_actors_cost_and_examples(catalog, questionnaire, assessed, answers_path):
-    from migdev_cli import vocab
-
     doc, result = assessed
     everything = len(result.ranking)
     report = make_report(catalog, questionnaire, assessed, answers_path, top=everything)
     tokens = MD.parse(render_markdown(report))
-    recommended = blocks_under(tokens, "h2", f"Recommended instruments (top {everything})")
-    refs = {ref["number"]: ref["text"] for ref in report["references"]}
-    unverified_seen = 0
+    sheets = fact_sheets(tokens)
+    refs = {ref["number"]: ref["text"] for ref in report["annex"]["references"]}
+    unchecked_seen = 0
     for r in result.ranking:
         inst = catalog.instrument(r.id)
-        section = blocks_under(recommended, "h3", f"{r.rank}. {r.name}")
-        [monitoring] = tables(blocks_under(section, "h4", "Monitoring"))
-        assert monitoring[0] == ["Results-chain level", "Indicator", "Unit"]
+        section = blocks_under(sheets, "h4", f"{r.rank}. {r.name}")
+        first = inline_text(next(t for t in section if t.type == "inline"))
+        assert f"Cost: {vocab.COST_LEVELS[inst.cost_level]}." in first
+        assert f"Time to results: {vocab.TIME_TO_RESULTS[inst.time_to_results]}." in first
+        assert "Evidence: " in first
+        [monitoring] = tables(blocks_under(section, "h5", "Monitoring"))
+        assert monitoring[0] == ["Level", "Indicator", "Unit"]
         levels = [row[0] for row in monitoring[1:]]
         assert levels == sorted(levels, key=["Output", "Outcome", "Impact"].index)
         assert sorted((row[1], row[2]) for row in monitoring[1:]) == sorted(
             (collapse(i.name), collapse(i.unit)) for i in inst.indicators
         )
-        [risks] = tables(blocks_under(section, "h4", "Risks and mitigations"))
+        [risks] = tables(blocks_under(section, "h5", "Risks and mitigations"))
         assert risks[1:] == [[collapse(x.risk), collapse(x.mitigation)] for x in inst.risks]
-        actors = list_items(blocks_under(section, "h4", "Actors"), "bullet_list")
+        actors = list_items(blocks_under(section, "h5", "Actors"), "bullet_list")
         assert actors[0] == "Origin country: " + (
             "; ".join(vocab.ACTORS[a] for a in inst.actors.origin) or "none named"
         )
-        cost = list_items(blocks_under(section, "h4", "Cost and time"), "bullet_list")
-        assert cost == [
-            f"Cost: {vocab.COST_LEVELS[inst.cost_level]}",
-            f"Time to results: {vocab.TIME_TO_RESULTS[inst.time_to_results]}",
-            f"Evidence: {vocab.EVIDENCE_LEVELS[inst.evidence.level]}",
-        ]
-        examples = blocks_under(section, "h4", "Examples")
-        assert headings(examples, "h5") == [collapse(e.name) for e in inst.examples]
+        examples = blocks_under(section, "h5", "Examples")
+        paragraphs = [inline_text(t) for t in examples if t.type == "inline"]
         for example in inst.examples:
-            body = blocks_under(examples, "h5", collapse(example.name))
-            assert list_items(body, "bullet_list") == [collapse(f) for f in example.facts]
-            first = inline_text(next(t for t in body if t.type == "inline"))
-            assert first.startswith(f"{collapse(example.country)}, {collapse(example.period)}. Source: [")
-            number = int(re.search(r"Source: \[(\d+)\]", first).group(1))
+            intro = next(p for p in paragraphs if p.startswith(collapse(example.name) + ". "))
+            assert f"{collapse(example.country)}, {collapse(example.period)}. Source: [" in intro
+            number = int(re.search(r"Source: \[(\d+)\]", intro).group(1))
             assert refs[number] == collapse(example.source)
-            paragraphs = [inline_text(t) for t in body if t.type == "inline"]
-            flagged = any(p.startswith("Unverified:") for p in paragraphs)
-            assert flagged == (not example.facts_checked)
-            kind_line = any(p.startswith("Kind:") for p in paragraphs)
-            assert kind_line == (example.kind != "case")
-            unverified_seen += flagged
-    assert unverified_seen > 0, "the catalog has unverified examples; the report must flag them"
+        flagged = sum(p.startswith("Unchecked:") for p in paragraphs)
+        assert flagged == [e.facts_checked for e in inst.examples].count(False)
+        kinds = sum(p.startswith("Kind:") for p in paragraphs)
+        assert kinds == sum(e.kind != "case" for e in inst.examples)
+        unchecked_seen += flagged
+    assert unchecked_seen > 0, "the catalog has unchecked examples; the report must flag them"
 
 
 def test_references_are_numbered_unique_and_all_cited(catalog, questionnaire, assessed, answers_path):
     report = make_report(catalog, questionnaire, assessed, answers_path)
     text = render_markdown(report)
     tokens = MD.parse(text)
-    references = list_items(blocks_under(tokens, "h2", "References"))
-    assert references, "the top instruments cite sources"
+    references = list_items(blocks_under(blocks_under(tokens, "h2", "Annex"), "h3", ANNEX[5]))
+    assert references, "the recommended instruments cite sources"
     assert len(set(references)) == len(references)
-    assert references == [ref["text"] for ref in report["references"]]
-    body, _, tail = text.partition("\n## References\n")
+    assert references == [ref["text"] for ref in report["annex"]["references"]]
+    body, _, tail = text.partition("\n### F. References\n")
     numbers = [int(m) for m in re.findall(r"^(\d+)\. ", tail, flags=re.M)]
     assert numbers == list(range(1, len(references) + 1))
     cited = {int(n) for n in re.findall(r"\\\[(\d+)\\\]", body)}
     assert cited == set(numbers)
-    # every source of every recommended instrument is among them, once
-    for rec in report["recommendations"]:
-        inst = catalog.instrument(rec["id"])
+    for sheet in report["annex"]["fact_sheets"]:
+        inst = catalog.instrument(sheet["id"])
         for source in [*inst.sources, *(e.source for e in inst.examples)]:
             assert references.count(collapse(source)) == 1
 
@@ -373,13 +501,16 @@ def test_json_carries_the_same_content(catalog, questionnaire, assessed, answers
     report = make_report(catalog, questionnaire, assessed, answers_path)
     data = json.loads(render_json(report))
     assert data == report
-    assert [r["id"] for r in data["recommendations"]] == [r.id for r in assessed[1].ranking if r.rank <= 5]
+    assert [p["id"] for p in data["package"]] == [r.id for r in assessed[1].ranking if r.rank <= 3]
+    assert data["package_source"] == "top"
     assert data["footer"]["catalog_fingerprint"] == catalog.fingerprint()
     text = render_markdown(report)
-    for rec in data["recommendations"]:
-        assert md_inline(rec["name"]) in text
-    for ref in data["references"]:
+    for item in data["ranking"]:
+        assert md_inline(item["name"]) in text
+    for ref in data["annex"]["references"]:
         assert f"{ref['number']}. {md_inline(ref['text'])}" in text
+    for paragraph in data["summary"]:
+        assert md_inline(paragraph) in text
 
 
 def test_the_report_is_reproducible(catalog, questionnaire, assessed, answers_path):
@@ -467,7 +598,7 @@ def test_no_text_breaks_a_table_or_injects_html(runner, evil_data_dir, tmp_path)
     answers = tmp_path / "evil-answers.yaml"
     answers.write_text(EVIL_ANSWERS, encoding="utf-8")
     result = runner.invoke(
-        app, ["--data-dir", str(evil_data_dir), "--no-builtin", "export", "-a", str(answers), "-o", "-", "--top", "3"]
+        app, ["--data-dir", str(evil_data_dir), "--no-builtin", "export", "-a", str(answers), "-o", "-"]
     )
     assert result.exit_code == 0, result.output
     text = result.stdout
@@ -475,55 +606,51 @@ def test_no_text_breaks_a_table_or_injects_html(runner, evil_data_dir, tmp_path)
     every = walk(tokens)
     kinds = {t.type for t in every}
     assert not kinds & {"html_inline", "html_block", "code_inline", "code_block", "fence", "link_open", "image"}
-    assert not kinds & {"em_open", "blockquote_open"}
-    assert [t.type for t in tokens].count("hr") == 1
+    assert not kinds & {"em_open", "blockquote_open", "hr"}
     html = MD.render(text)
     assert "<script" not in html and "<img" not in html and "<div" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
-    # strong emphasis only where the template puts it: the summary names and "Unverified:"/"Warning:" labels
+    # strong emphasis only where the template puts it: labels, and the examples' names
     strong = strong_texts(every)
-    names = [collapse(f"{EVIL} {iid}") for iid in ("evil-a", "evil-b")]
-    assert sorted(s for s in strong if s.startswith("Evil")) == names
-    assert set(strong) - set(names) == {"Unverified:"}
+    labels = {"Programme:", "Country:", "Date:", "Prepared with:", "Why:", "Settle first:", "Lead:", "Sensitivity.",
+              "Caveats.", "Warning:", "Unchecked:"}  # fmt: skip
+    example = "Example <script>x</script> | [red]x[/red]"
+    assert set(strong) - labels == {example}
 
     # every table keeps its column count, and every cell its whole text
     for table in tables(tokens):
         assert len({len(row) for row in table}) == 1
-    assert headings(tokens, "h1") == [
-        "Recommended instruments: Prog | <script>alert(4)</script> line [red]x[/red], `C`, 2026-11-23"
-    ]
-    [ranking] = tables(blocks_under(tokens, "h2", "Ranked instruments"))
+    assert headings(tokens, "h1") == ["Recommendations report: Prog | <script>alert(4)</script> line [red]x[/red]"]
+    names = [collapse(f"{EVIL} {iid}") for iid in ("evil-a", "evil-b")]
+    [ranking] = tables(blocks_under(tokens, "h2", "Ranking of the instruments"))
     assert [row[1] for row in ranking[1:]] == names
-    [excluded] = tables(blocks_under(tokens, "h2", "Excluded instruments"))
+    annex = blocks_under(tokens, "h2", "Annex")
+    [excluded] = tables(blocks_under(annex, "h3", ANNEX[3]))
     assert [row[0] for row in excluded[1:]] == [collapse(f"{EVIL} evil-c")]
-    assert len(excluded[0]) == 3
 
-    recommended = blocks_under(tokens, "h2", "Recommended instruments (top 3)")
-    assert headings(recommended, "h3") == [f"1. {name}" for name in names]
-    section = blocks_under(recommended, "h3", f"1. {names[0]}")
+    sheets = blocks_under(annex, "h3", ANNEX[0])
+    assert headings(sheets, "h4") == [f"1. {name}" for name in names]
+    section = blocks_under(sheets, "h4", f"1. {names[0]}")
     doc = _evil_instrument("evil-a", "low", "")
-    assert list_items(blocks_under(section, "h4", "Implementation steps")) == [collapse(s) for s in doc["steps"]]
-    [risks] = tables(blocks_under(section, "h4", "Risks and mitigations"))
+    assert list_items(blocks_under(section, "h5", "Implementation steps")) == [collapse(s) for s in doc["steps"]]
+    [risks] = tables(blocks_under(section, "h5", "Risks and mitigations"))
     assert risks[1] == ["<img src=x onerror=alert(1)>", "a\\|b | c"]
-    [monitoring] = tables(blocks_under(section, "h4", "Monitoring"))
+    [monitoring] = tables(blocks_under(section, "h5", "Monitoring"))
     assert monitoring[1:] == [
         ["Output", "[link](javascript:alert(1))", "n"],
         ["Outcome", "![img](http://x/y.png) <http://auto.link>", "n"],
         ["Impact", "Indicator | one more", "`unit`"],
     ]
-    examples = blocks_under(section, "h4", "Examples")
-    [example] = headings(examples, "h5")
-    assert example == "Example <script>x</script> | [red]x[/red]"
-    body = blocks_under(examples, "h5", example)
-    assert list_items(body, "bullet_list") == [collapse(f) for f in doc["examples"][0]["facts"]]
-    paragraphs = [inline_text(t) for t in body if t.type == "inline" and "Source" in inline_text(t)]
-    assert paragraphs == ["Country [red]x[/red], 2020 | 2021. Source: [1]."]
+    examples = blocks_under(section, "h5", "Examples")
+    assert list_items(examples, "bullet_list") == [collapse(f) for f in doc["examples"][0]["facts"]]
+    paragraphs = [inline_text(t) for t in examples if t.type == "inline" and "Source: " in inline_text(t)]
+    assert paragraphs == [f"{example}. Country [red]x[/red], 2020 | 2021. Source: [1]."]
 
     # the shared source is one reference, cited by both instruments
-    references = list_items(blocks_under(tokens, "h2", "References"))
+    references = list_items(blocks_under(annex, "h3", ANNEX[5]))
     assert references == ["Shared | source <script>alert(2)</script> line two", "Other | source `x`"]
-    assert text.count("#### Sources\n\nReferences \\[1\\], \\[2\\].\n") == 2
+    assert text.count("\nSources: \\[1\\], \\[2\\].\n") == 2
 
 
 ALPHABET = list("ab 1.)-+=*_`[]()<>#|\\!&;~${}^:'\"/\n\t\r") + ["é", "中", "&amp;", "&#60;", "<script>", "- ", "1. "]
@@ -566,17 +693,67 @@ def _export(runner, answers: Path, *args: str):
     return runner.invoke(app, ["export", "--answers", str(answers), *args])
 
 
-def test_cli_writes_stdout_and_a_file_with_the_same_text(runner, answers_path, tmp_path):
+def _without_chart(text: str) -> str:
+    return re.sub(r"\n!\[[^\n]*\]\([^)\n]*\)\n", "", text)
+
+
+def test_cli_writes_stdout_and_a_file_with_the_chart_beside_it(runner, answers_path, tmp_path):
     out = _export(runner, answers_path, "--output", "-")
     assert out.exit_code == 0, out.output
-    assert out.stdout.startswith("# Recommended instruments: Diaspora for SMEs, Senegal, 2026-11-23\n")
+    assert out.stdout.startswith("# Recommendations report: Diaspora for SMEs\n")
+    assert "![" not in out.stdout  # no file beside standard output, so no chart
     assert "export_standards" in out.stderr  # the ignored answer is reported, as by `assess`
     target = tmp_path / "report.md"
     written = _export(runner, answers_path, "--output", str(target))
     assert written.exit_code == 0, written.output
     assert written.stdout == ""
-    assert target.read_text(encoding="utf-8") == out.stdout
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report.md.")]  # no temporary file left
+    text = target.read_text(encoding="utf-8")
+    assert _without_chart(text) == out.stdout
+    chart = tmp_path / "report-ranking.png"
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    images = [t for t in walk(MD.parse(text)) if t.type == "image"]
+    assert [i.attrs["src"] for i in images] == ["report-ranking.png"]
+    assert "report.md and " in written.stderr and "report-ranking.png" in written.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.yaml", "report-ranking.png", "report.md"]
+
+
+def test_the_format_follows_the_file_name(runner, answers_path, tmp_path):
+    as_json = _export(runner, answers_path, "--output", str(tmp_path / "r.json"))
+    assert as_json.exit_code == 0, as_json.output
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert data["report"] == "migdev recommendations" and data["format_version"] == 2
+    docx = _export(runner, answers_path, "--output", str(tmp_path / "r.docx"))
+    assert docx.exit_code == 0, docx.output
+    assert zipfile.is_zipfile(tmp_path / "r.docx")
+    assert (tmp_path / "r.md").exists() is False
+    # --format wins where the name says nothing; it agrees with a name that does
+    plain = _export(runner, answers_path, "--output", str(tmp_path / "report"), "--format", "json")
+    assert plain.exit_code == 0 and json.loads((tmp_path / "report").read_text(encoding="utf-8"))["ranking"]
+    agreed = _export(runner, answers_path, "--output", str(tmp_path / "x.MD"), "--format", "markdown")
+    assert agreed.exit_code == 0 and (tmp_path / "x.MD").read_text(encoding="utf-8").startswith("# ")
+    to_stdout = _export(runner, answers_path, "--output", "-", "--format", "json")
+    assert json.loads(to_stdout.stdout)["title"] == "Recommendations report: Diaspora for SMEs"
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "message"),
+    [
+        ("report.txt", [], "names no report format"),
+        ("report.pdf", ["--format", "markdown"], "names no report format"),
+        ("report.docx", ["--format", "json"], "named for Word"),
+        ("report.md", ["--format", "docx"], "named for Markdown"),
+        ("report.json", ["--format", "markdown"], "named for JSON"),
+        ("-", ["--format", "docx"], "needs a file name"),
+        ("report.md", ["--format", "pdf"], "unknown value 'pdf'"),
+    ],
+)
+def test_a_wrong_suffix_is_a_usage_error_before_any_work(runner, tmp_path, name, args, message):
+    missing = tmp_path / "no-such-answers.yaml"  # never read: the usage error comes first
+    target = name if name == "-" else str(tmp_path / name)
+    result = _export(runner, missing, "--output", target, *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_never_overwrites_without_force(runner, answers_path, tmp_path):
@@ -586,14 +763,21 @@ def test_cli_never_overwrites_without_force(runner, answers_path, tmp_path):
     assert refused.exit_code == 1
     assert "--force" in refused.stderr
     assert target.read_text(encoding="utf-8") == "old content\n"
+    assert not (tmp_path / "report-ranking.png").exists()
+    # the chart beside a Markdown report is protected as well
+    target.unlink()
+    chart = tmp_path / "report-ranking.png"
+    chart.write_bytes(b"old chart")
+    refused = _export(runner, answers_path, "--output", str(target))
+    assert refused.exit_code == 1 and "report-ranking.png already exists" in refused.stderr
+    assert chart.read_bytes() == b"old chart" and not target.exists()
     forced = _export(runner, answers_path, "--output", str(target), "--force")
     assert forced.exit_code == 0, forced.output
-    assert target.read_text(encoding="utf-8").startswith("# Recommended instruments")
+    assert target.read_text(encoding="utf-8").startswith("# Recommendations report")
+    assert chart.read_bytes().startswith(b"\x89PNG")
 
 
 def test_cli_errors(runner, answers_path, tmp_path):
-    bad_format = _export(runner, answers_path, "--output", "-", "--format", "pdf")
-    assert bad_format.exit_code == 2 and "markdown, json" in bad_format.stderr
     missing_dir = _export(runner, answers_path, "--output", str(tmp_path / "nowhere" / "r.md"))
     assert missing_dir.exit_code == 1 and "does not exist" in missing_dir.stderr
     assert not (tmp_path / "nowhere").exists()
@@ -603,42 +787,14 @@ def test_cli_errors(runner, answers_path, tmp_path):
     assert bad_top.exit_code == 2
 
 
-def test_cli_json_has_the_same_top_instruments(runner, answers_path, tmp_path):
-    markdown = _export(runner, answers_path, "--output", "-", "--top", "3")
-    as_json = _export(runner, answers_path, "--output", str(tmp_path / "r.json"), "--top", "3", "--format", "json")
-    assess = runner.invoke(app, ["assess", "--answers", str(answers_path), "--json", "--top", "3"])
-    assert markdown.exit_code == as_json.exit_code == assess.exit_code == 0
+def test_cli_json_has_the_same_ranking_as_assess(runner, answers_path, tmp_path):
+    as_json = _export(runner, answers_path, "--output", str(tmp_path / "r.json"), "--top", "3")
+    assess = runner.invoke(app, ["assess", "--answers", str(answers_path), "--json"])
+    assert as_json.exit_code == assess.exit_code == 0
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
-    expected = [r["id"] for r in json.loads(assess.stdout)["ranking"]]
-    assert [r["id"] for r in data["recommendations"]] == expected and data["top"] == 3
-    tokens = MD.parse(markdown.stdout)
-    shown = headings(blocks_under(tokens, "h2", "Recommended instruments (top 3)"), "h3")
-    assert shown == [f"{r['rank']}. {r['name']}" for r in data["recommendations"]]
+    assert [r["id"] for r in data["ranking"]] == [r["id"] for r in json.loads(assess.stdout)["ranking"]]
     assert data["footer"]["answers_file"] == answers_path.name
     assert data["programme"] == {"name": "Diaspora for SMEs", "country": "Senegal", "date": "2026-11-23"}
-
-
-@pytest.mark.skipif(shutil.which("pandoc") is None, reason="pandoc is not installed")
-def test_pandoc_converts_the_report_to_docx(runner, answers_path, tmp_path, evil_data_dir):
-    report = tmp_path / "report.md"
-    assert _export(runner, answers_path, "--output", str(report)).exit_code == 0
-    docx = tmp_path / "report.docx"
-    proc = subprocess.run(
-        ["pandoc", "-f", "gfm", "-t", "docx", str(report), "-o", str(docx)], capture_output=True, text=True
-    )
-    assert proc.returncode == 0, proc.stderr
-    with zipfile.ZipFile(docx) as archive:
-        xml = archive.read("word/document.xml").decode("utf-8")
-    assert "Diaspora for SMEs" in xml and "<w:tbl>" in xml
-    # pandoc reads the escaped text literally as well
-    answers = tmp_path / "evil-answers.yaml"
-    answers.write_text(EVIL_ANSWERS, encoding="utf-8")
-    evil = runner.invoke(
-        app, ["--data-dir", str(evil_data_dir), "--no-builtin", "export", "-a", str(answers), "-o", "-"]
-    )
-    html = subprocess.run(["pandoc", "-f", "gfm", "-t", "html"], input=evil.stdout, capture_output=True, text=True)
-    assert html.returncode == 0
-    assert "<script" not in html.stdout and "&lt;script&gt;alert(1)&lt;/script&gt;" in html.stdout
 
 
 # --------------------------------------------------------------------------- interactive
@@ -663,7 +819,7 @@ def test_interactive_export_writes_the_default_file(
     catalog, questionnaire, assessed, answers_path, tmp_path, monkeypatch
 ):
     _interactive("\r", catalog, questionnaire, assessed, answers_path, tmp_path, monkeypatch)
-    assert (tmp_path / "migdev-report.md").read_text(encoding="utf-8").startswith("# Recommended instruments")
+    assert (tmp_path / "migdev-report.md").read_text(encoding="utf-8").startswith("# Recommendations report")
 
 
 def test_interactive_export_asks_before_overwriting(
@@ -674,10 +830,10 @@ def test_interactive_export_asks_before_overwriting(
     keys = f"{CLEAR}old.md\rn{CLEAR}new.json\r"
     _interactive(keys, catalog, questionnaire, assessed, answers_path, tmp_path, monkeypatch)
     assert (tmp_path / "old.md").read_text(encoding="utf-8") == "keep me\n"
-    assert json.loads((tmp_path / "new.json").read_text(encoding="utf-8"))["top"] == 5
+    assert json.loads((tmp_path / "new.json").read_text(encoding="utf-8"))["report"] == "migdev recommendations"
     # confirm the overwrite
     _interactive(f"{CLEAR}old.md\ry", catalog, questionnaire, assessed, answers_path, tmp_path, monkeypatch)
-    assert (tmp_path / "old.md").read_text(encoding="utf-8").startswith("# Recommended instruments")
+    assert (tmp_path / "old.md").read_text(encoding="utf-8").startswith("# Recommendations report")
 
 
 def test_interactive_export_can_be_skipped(catalog, questionnaire, assessed, answers_path, tmp_path, monkeypatch):
@@ -691,16 +847,33 @@ def test_report_without_programme_sensitivity_or_answers_file(catalog, questionn
     result = scorer.assess({"budget": "under_100k"}, sensitivity=False)
     report = build_report(result, catalog, questionnaire, None, None, 2, today=datetime.date(2026, 1, 2))
     tokens = MD.parse(render_markdown(report))
-    assert headings(tokens, "h1") == ["Recommended instruments, 2026-01-02"]
-    method = [inline_text(t) for t in blocks_under(tokens, "h2", "Method") if t.type == "inline"]
-    assert method[-1] == "The sensitivity of the ranking was not computed."
-    assert report["method"]["sensitivity"] is None and report["footer"]["answers_file"] is None
+    assert headings(tokens, "h1") == ["Recommendations report"]
+    assert "Date: 2026-01-02" in list_items(tokens, "bullet_list")
+    method = [inline_text(t) for t in blocks_under(tokens, "h2", "Method and caveats") if t.type == "inline"]
+    assert "Sensitivity. Not computed for this report." in method
+    assert report["sensitivity"] is None and report["footer"]["answers_file"] is None
     assert inline_text([t for t in tokens if t.type == "inline"][-1]).endswith("from the interactive assessment.")
     # a budget under EUR 100,000 screens out every high-cost instrument
     high = {i.id for i in catalog.instruments.values() if i.cost_level == "high"}
-    assert high and high <= {e["id"] for e in report["excluded"]}
-    [excluded] = tables(blocks_under(tokens, "h2", "Excluded instruments"))
+    assert high and high <= {e["id"] for e in report["annex"]["excluded"]}
+    [excluded] = tables(blocks_under(blocks_under(tokens, "h2", "Annex"), "h3", ANNEX[3]))
     assert len(excluded) - 1 == len(result.excluded)
+
+
+def test_nothing_passes_the_screening(catalog, questionnaire, scorer, tmp_path):
+    from migdev_cli.scoring import Assessment
+
+    empty = Assessment("core", questionnaire.version, {}, [], [])
+    report = build_report(empty, catalog, questionnaire, None, None)
+    text = render_markdown(report)
+    tokens = MD.parse(text)
+    assert headings(tokens, "h2") == MAIN
+    assert report["package"] == [] and report["results_framework"] == []
+    assert "nothing can be recommended" in report["summary"][0]
+    from migdev_cli.export import write_report_files
+
+    written = write_report_files(report, tmp_path / "empty.md", "markdown", force=False)
+    assert written.files == [tmp_path / "empty.md"]  # no chart for an empty ranking
 
 
 def test_interactive_export_to_a_directory_asks_for_a_file_name(
@@ -710,4 +883,4 @@ def test_interactive_export_to_a_directory_asks_for_a_file_name(
     target.mkdir()
     # a directory is not a file name: the prompt comes back with DIR/migdev-report.md, accepted by Enter
     _interactive(f"{CLEAR}{target}\r\r", catalog, questionnaire, assessed, answers_path, tmp_path, monkeypatch)
-    assert (target / "migdev-report.md").read_text(encoding="utf-8").startswith("# Recommended instruments")
+    assert (target / "migdev-report.md").read_text(encoding="utf-8").startswith("# Recommendations report")

@@ -449,20 +449,38 @@ def assess(
 
 
 def _export_responses(
-    ctx: typer.Context, path: Path, target: Path | None, fmt: str, force: bool, top: int, skip_invalid: bool
+    ctx: typer.Context,
+    path: Path,
+    target: Path | None,
+    fmt: str,
+    force: bool,
+    top: int | None,
+    skip_invalid: bool,
+    programme: Any,
 ) -> None:
     """`export --responses`: the consolidated report of a survey export, with the stakeholder breakdown."""
-    from .export import write_report
-    from .responses import render_consolidated_markdown
+    from .export import check_free, require, write_report
 
+    check_free(target, fmt, force)
+    require(fmt)
     result = _responses(ctx, path, None, skip_invalid)
     if fmt == "json":
         from .export import render_json
 
-        text = render_json(result.to_dict())
+        data: str | bytes = render_json(result.to_dict())
     else:
-        text = render_consolidated_markdown(result, top=None, group_top=top)
-    write_report(target, text, force)
+        from .consolidated_report import GROUP_TOP, consolidated_blocks, header_text
+
+        blocks = consolidated_blocks(result, programme, group_top=top or GROUP_TOP)
+        if fmt == "docx":
+            from .report_docx import render_docx
+
+            data = render_docx(blocks, header_text(programme))
+        else:
+            from .report_markdown import render_blocks
+
+            data = render_blocks(blocks)
+    write_report(target, data, force)
     if target is not None:
         typer.echo(f"Report written to {visible(target, keep='')}", err=True)
 
@@ -476,8 +494,14 @@ def export_report(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Report file to write; '-' writes to standard output.")
     ] = ...,  # type: ignore[assignment]  # required
-    top: Annotated[int, typer.Option("--top", min=1, help="Describe the instruments ranked 1 to N in detail.")] = 5,
-    fmt: Annotated[str, typer.Option("--format", help="markdown or json (the same content).")] = "markdown",
+    top: Annotated[
+        int | None,
+        typer.Option("--top", min=1, help="Also give fact sheets for the instruments ranked 1 to N (annex)."),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="markdown, json or docx (Word); default: from the --output suffix."),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
     responses: Annotated[
         Path | None,
@@ -486,33 +510,51 @@ def export_report(
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="With --responses: skip rows with problems (each is listed).")
     ] = False,
+    programme_name: Annotated[
+        str | None,
+        typer.Option("--programme", help="Programme name for the title block (default: the answers file's)."),
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option("--country", help="Country for the title block (default: the answers file's).")
+    ] = None,
 ) -> None:
     """Write the recommendations report for an answers file (or, with --responses, the consolidated report of a
-    survey export), as Markdown or JSON."""
-    from .errors import OutputExists
+    survey export) as Markdown, JSON or Word; the --output suffix (.md, .json, .docx) chooses the format."""
+    import dataclasses
+
+    from .export import check_free, choose_format, require
+    from .models import Programme
     from .scoring import Scorer
 
-    _check_choice("--format", fmt, {"markdown": "Markdown", "json": "JSON"})
+    target = None if str(output) == "-" else output
+    fmt = choose_format(target, fmt)
     if (answers is None) == (responses is None):
         raise UsageError("give either --answers FILE or --responses FILE")
-    target = None if str(output) == "-" else output
-    if target is not None and target.exists() and not force:
-        raise OutputExists(f"{target} already exists; use --force to overwrite it")
     if responses is not None:
-        _export_responses(ctx, responses, target, fmt, force, top, skip_invalid)
+        given = Programme(name=programme_name, country=country)
+        _export_responses(ctx, responses, target, fmt, force, top, skip_invalid, given)
         return
     if skip_invalid:
         raise UsageError("--skip-invalid needs --responses")
+    check_free(target, fmt, force)
+    require(fmt)
     assert answers is not None
     catalog = _catalog(ctx)
     questionnaire, programme, values = _answers_from_file(answers, catalog)
+    if programme_name or country:
+        programme = dataclasses.replace(
+            programme or Programme(),
+            **{k: v for k, v in (("name", programme_name), ("country", country)) if v},
+        )
     result = Scorer(questionnaire, catalog.instruments.values()).assess(values)
-    from .export import build_report, render, write_report
+    from .export import build_report, write_report_files
 
     report = build_report(result, catalog, questionnaire, programme, str(answers), top)
-    write_report(target, render(report, fmt), force)
-    if target is not None:
-        typer.echo(f"Report written to {visible(target, keep='')}", err=True)
+    written = write_report_files(report, target, fmt, force)
+    for note in written.notes:
+        typer.echo(visible(f"note: {note}", keep=""), err=True)
+    if written.files:
+        typer.echo(f"Report written to {' and '.join(visible(f, keep='') for f in written.files)}", err=True)
 
 
 def main(freeze_loaded: bool = False) -> None:

@@ -224,9 +224,15 @@ def recommend(
 
 
 def first_sentence(text: str) -> str:
-    """The first sentence of a text (a precondition is often long)."""
+    """The first sentence of a text (a precondition is often long): up to the first ". " or "; "
+    that stands outside brackets, so a list inside brackets is never cut in half."""
     text = " ".join(text.split())
-    for end in (". ", "; "):
-        if end in text:
-            return text[: text.index(end)] + "."
+    depth = 0
+    for i, char in enumerate(text):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth = max(0, depth - 1)
+        elif char in ".;" and depth == 0 and text[i + 1 : i + 2] == " ":
+            return text[:i] + "."
     return text
