@@ -164,6 +164,7 @@ def _load_catalog(directories: list[Path], *, strict_refs: bool) -> Catalog:
             continue
         layer: dict[tuple[str, str], str] = {}
         cache = DocumentCache(cache_dir(), directory)
+        model: type[Questionnaire | Instrument]
         for kind, model, store in (
             ("questionnaires", Questionnaire, catalog.questionnaires),
             ("instruments", Instrument, catalog.instruments),
@@ -171,7 +172,7 @@ def _load_catalog(directories: list[Path], *, strict_refs: bool) -> Catalog:
             for path in _files(directory, kind):
                 name = _display(path, cwd) if cwd else str(path)
                 try:
-                    doc, origin = load_document(model, path, name, cache)  # type: ignore[type-var]
+                    doc, origin = load_document(model, path, name, cache)
                 except DataError as exc:
                     problems.extend(exc.problems)
                     continue
@@ -184,7 +185,7 @@ def _load_catalog(directories: list[Path], *, strict_refs: bool) -> Catalog:
                     )
                     continue
                 layer[key] = name
-                store[doc.id] = doc  # type: ignore[index]
+                store[doc.id] = doc  # type: ignore[assignment]  # a store holds its own model
                 catalog.origins[key] = origin
                 catalog.layers[key] = directory
         cache.save()

@@ -20,7 +20,9 @@ from . import __version__
 from .errors import DataError, ExitCode, MigdevError, UsageError
 
 # click's own exceptions (usage errors, exit, abort) keep their meaning; typer may vendor click.
-_CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException") + (
+_CLICK_ERRORS: tuple[type[Exception], ...] = tuple(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+) + (
     typer.Exit,
     typer.Abort,
 )

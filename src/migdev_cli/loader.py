@@ -99,7 +99,7 @@ def _block_too_deep(text: str) -> int | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_DEPTH:
-                    return int(event.start_mark.index)
+                    return int(event.start_mark.index)  # type: ignore[union-attr]  # parser events are always marked
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
@@ -508,6 +508,6 @@ def validate(model: type[M], data: Any, text: str, name: str) -> M:
     from pydantic import ValidationError
 
     try:
-        return _adapter(model).validate_python(data)  # type: ignore[no-any-return]
+        return _adapter(model).validate_python(data)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise DataError(problems_from_validation(exc, data, text, name, model)) from None

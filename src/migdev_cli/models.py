@@ -14,7 +14,7 @@ Nothing here imports pydantic: reading validated data back from the cache needs 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from . import vocab
 from .constraints import CONFIG, Before, Constrained, Described, Tagged, with_aliases
@@ -33,14 +33,22 @@ class Model:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined]
+        return self._values() == other._values()
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))  # type: ignore[arg-type]
         return f"{type(self).__name__}({shown})"
 
 
-model = dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+if TYPE_CHECKING:  # tells the type checker that @model makes keyword-only frozen dataclasses
+    from typing import TypeVar, dataclass_transform
+
+    _C = TypeVar("_C")
+
+    @dataclass_transform(kw_only_default=True, frozen_default=True, eq_default=False)
+    def model(cls: type[_C], /) -> type[_C]: ...
+else:
+    model = dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 
 Slug = Annotated[str, Constrained(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 QuestionId = Annotated[str, Constrained(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]
@@ -49,13 +57,22 @@ ShortText = Annotated[str, Constrained(strip_whitespace=True, min_length=1, max_
 Points = Annotated[int, Constrained(ge=-2, le=2)]
 Weight = Annotated[int, Constrained(ge=0, le=5)]
 
-Area = Literal[tuple(vocab.AREAS)]  # type: ignore[valid-type]
-TargetGroup = Literal[tuple(vocab.TARGET_GROUPS)]  # type: ignore[valid-type]
-Stage = Literal[tuple(vocab.STAGES)]  # type: ignore[valid-type]
-Actor = Literal[tuple(vocab.ACTORS)]  # type: ignore[valid-type]
-ProgrammeType = Literal[tuple(vocab.PROGRAMME_TYPES)]  # type: ignore[valid-type]
-CostLevel = Literal[tuple(vocab.COST_LEVELS)]  # type: ignore[valid-type]
-TimeToResults = Literal[tuple(vocab.TIME_TO_RESULTS)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # a type checker cannot read a Literal built from a tuple; pydantic checks the values
+    Area = str
+    TargetGroup = str
+    Stage = str
+    Actor = str
+    ProgrammeType = str
+    CostLevel = str
+    TimeToResults = str
+else:
+    Area = Literal[tuple(vocab.AREAS)]
+    TargetGroup = Literal[tuple(vocab.TARGET_GROUPS)]
+    Stage = Literal[tuple(vocab.STAGES)]
+    Actor = Literal[tuple(vocab.ACTORS)]
+    ProgrammeType = Literal[tuple(vocab.PROGRAMME_TYPES)]
+    CostLevel = Literal[tuple(vocab.COST_LEVELS)]
+    TimeToResults = Literal[tuple(vocab.TIME_TO_RESULTS)]
 
 NONEMPTY = Constrained(min_length=1)
 

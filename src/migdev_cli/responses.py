@@ -482,7 +482,7 @@ def _key(value: Value | None) -> Any:
     return value if value is None or value.__class__ is str else tuple(value)
 
 
-class _Lazy(dict):  # type: ignore[type-arg]
+class _Lazy(dict):
     """A dict that computes a missing entry once (so ``map(d.__getitem__, keys)`` stays in C)."""
 
     def __init__(self, compute: Any) -> None:
@@ -530,7 +530,9 @@ class BulkScorer:
         self.offset = 2 * self.all_weight  # |total| never exceeds 2 * W
         # the questions that decide which questions are asked
         self.conditional = [q for q in questions if q.when is not None]
-        self.deciders = list(dict.fromkeys(qid for q in self.conditional for qid in questions_in(q.when)))
+        self.deciders = list(
+            dict.fromkeys(qid for q in self.conditional if q.when is not None for qid in questions_in(q.when))
+        )
         self.single_checks: dict[str, list[tuple[int, Condition]]] = {}
         self.multi_checks: dict[tuple[str, ...], list[tuple[int, Condition]]] = {}
         for inst in self.instruments:

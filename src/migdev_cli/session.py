@@ -99,7 +99,7 @@ class Prompter:
                 validate=check,
                 instruction="(Space to tick, Enter to confirm)",
             ).unsafe_ask()
-            return [o.value for o in options if o.value in picked] or None
+            return [str(o.value) for o in options if o.value in picked] or None
         default = current if isinstance(current, str) and current in question.values else None
         return self.q.select(
             visible(question.text, keep=""), choices=options, default=default, instruction="(arrow keys, Enter)"
@@ -166,7 +166,7 @@ def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Prog
         )
     path = session_path(questionnaire.id)
     prompter = Prompter()
-    programme, values = Programme(), {}
+    programme, values = Programme(), dict[str, Value]()
     if resume:
         if not path.exists():
             raise MigdevError(f"nothing to resume: no interrupted assessment in {path.parent}")
