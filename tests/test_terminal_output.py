@@ -155,7 +155,6 @@ NOT_AT_IMPORT = [
     "migdev_cli.render",
     "migdev_cli.export",
     "migdev_cli.session",
-    "migdev_cli.prompts",
 ]
 
 

@@ -112,22 +112,7 @@ def _catalog(ctx: typer.Context) -> Any:
     from .catalog import load
 
     obj = _root_obj(ctx)
-    if not obj.get("freeze_loaded"):
-        return load(obj.get("data_dir"), obj.get("no_builtin", False))
-    # The migdev process (entry.py): the catalog lives as long as the command and holds no
-    # cycles, so it is frozen for the cycle collector, which stays paused until then (one
-    # collection right after loading would scan every object just made). Parsing and
-    # validating a file leaves garbage cycles; they are collected first, or they would be
-    # frozen too (a load from the cache leaves none worth a full collection).
-    import gc
-
-    from .collector import paused
-
-    with paused(freeze=True):
-        catalog = load(obj.get("data_dir"), obj.get("no_builtin", False))
-        if any(origin.parsed is not None for origin in catalog.origins.values()):
-            gc.collect()
-    return catalog
+    return load(obj.get("data_dir"), obj.get("no_builtin", False))
 
 
 def _print_json(data: Any) -> None:
@@ -480,7 +465,6 @@ def export_report(
         typer.echo(f"Report written to {target}", err=True)
 
 
-def main(freeze_loaded: bool = False) -> None:
-    """Run the CLI. ``freeze_loaded`` (the ``migdev`` command) exempts the loaded catalog from
-    garbage collection; it is process-wide, so library callers and tests leave it off."""
-    app(prog_name="migdev", obj={"freeze_loaded": freeze_loaded})
+def main() -> None:
+    """Run the CLI (the ``migdev`` command starts here, through entry.py)."""
+    app(prog_name="migdev", obj={})

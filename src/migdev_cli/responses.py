@@ -58,7 +58,6 @@ from pathlib import Path
 from typing import Any
 
 from .answers import Value, normalise, resolve
-from .collector import paused
 from .conditions import evaluate, questions_in
 from .errors import DataError, MigdevError, Problem
 from .escaping import visible
@@ -821,8 +820,7 @@ def consolidate(
     if not respondents:
         raise MigdevError("no respondents to consolidate")
     bulk = scorer if isinstance(scorer, BulkScorer) else BulkScorer(scorer)
-    with paused():  # thousands of small, long-lived results: the cycle collector would only rescan them
-        return _consolidate(bulk, respondents, file, asks_stakeholder)
+    return _consolidate(bulk, respondents, file, asks_stakeholder)
 
 
 def _consolidate(
