@@ -57,22 +57,13 @@ ShortText = Annotated[str, Constrained(strip_whitespace=True, min_length=1, max_
 Points = Annotated[int, Constrained(ge=-2, le=2)]
 Weight = Annotated[int, Constrained(ge=0, le=5)]
 
-if TYPE_CHECKING:  # a type checker cannot read a Literal built from a tuple; pydantic checks the values
-    Area = str
-    TargetGroup = str
-    Stage = str
-    Actor = str
-    ProgrammeType = str
-    CostLevel = str
-    TimeToResults = str
-else:
-    Area = Literal[tuple(vocab.AREAS)]
-    TargetGroup = Literal[tuple(vocab.TARGET_GROUPS)]
-    Stage = Literal[tuple(vocab.STAGES)]
-    Actor = Literal[tuple(vocab.ACTORS)]
-    ProgrammeType = Literal[tuple(vocab.PROGRAMME_TYPES)]
-    CostLevel = Literal[tuple(vocab.COST_LEVELS)]
-    TimeToResults = Literal[tuple(vocab.TIME_TO_RESULTS)]
+Area = Literal[tuple(vocab.AREAS)]  # type: ignore[valid-type]
+TargetGroup = Literal[tuple(vocab.TARGET_GROUPS)]  # type: ignore[valid-type]
+Stage = Literal[tuple(vocab.STAGES)]  # type: ignore[valid-type]
+Actor = Literal[tuple(vocab.ACTORS)]  # type: ignore[valid-type]
+ProgrammeType = Literal[tuple(vocab.PROGRAMME_TYPES)]  # type: ignore[valid-type]
+CostLevel = Literal[tuple(vocab.COST_LEVELS)]  # type: ignore[valid-type]
+TimeToResults = Literal[tuple(vocab.TIME_TO_RESULTS)]  # type: ignore[valid-type]
 
 NONEMPTY = Constrained(min_length=1)
 
