@@ -1,8 +1,10 @@
-"""Shared fixtures: real files in tmp dirs, an isolated state directory, a fixed width."""
+"""Shared fixtures and helpers: real files in tmp dirs, an isolated state and cache directory
+for every test, a fixed width, the built-in data, and the command line of the real entry point."""
 
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,13 +16,18 @@ from migdev_cli.scoring import Scorer
 from migdev_cli.vocab import DONT_KNOW
 
 ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
 
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No test reads the user's environment or writes to their state directory."""
+    """No test reads the user's environment or writes to their state or cache directory (each
+    test gets its own document cache)."""
     monkeypatch.setenv("MIGDEV_STATE_DIR", str(tmp_path_factory.mktemp("state")))
     monkeypatch.setenv("MIGDEV_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # The prompt library asks a terminal for its cursor position and, in a pseudo-terminal
+    # that never answers, waits for a timeout on every prompt; child processes inherit this.
+    monkeypatch.setenv("PROMPT_TOOLKIT_NO_CPR", "1")
     monkeypatch.delenv("MIGDEV_DATA_DIR", raising=False)
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
@@ -46,6 +53,12 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+def migdev_command() -> list[str]:
+    """The installed ``migdev`` script beside this interpreter, else ``python -m migdev_cli``."""
+    exe = Path(sys.executable).with_name("migdev")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "migdev_cli"]
+
+
 def make_data_dir(root: Path, instruments: list[str] | None = None) -> Path:
     """A data directory with the built-in questionnaire and the named built-in instruments."""
     data = root / "data"
@@ -53,11 +66,11 @@ def make_data_dir(root: Path, instruments: list[str] | None = None) -> Path:
     shutil.copytree(builtin_data_dir() / "questionnaires", data / "questionnaires")
     for iid in instruments or []:
         text = (builtin_data_dir() / "instruments" / f"{iid}.yaml").read_text(encoding="utf-8")
-        (data / "instruments" / f"{iid}.yaml").write_text(_drop_related(text), encoding="utf-8")
+        (data / "instruments" / f"{iid}.yaml").write_text(without_related(text), encoding="utf-8")
     return data
 
 
-def _drop_related(text: str) -> str:
+def without_related(text: str) -> str:
     """Remove the `related:` list so a partial copy of the catalog has no dangling references."""
     out, skipping = [], False
     for line in text.splitlines():

@@ -13,7 +13,6 @@ import re
 import resource
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,28 +21,20 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import DATA, migdev_command, without_related
 from migdev_cli import loader
 from migdev_cli.cli import app
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = REPO / "data"
 INSTRUMENT = "remittance-matching-family-business"
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test gets its own document cache, never the user's ~/.cache/migdev."""
-    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(tmp_path / "migdev-cache"))
-
-
 def valid_instrument_text() -> str:
     text = (DATA / "instruments" / f"{INSTRUMENT}.yaml").read_text(encoding="utf-8")
     # Standing alone, the instrument's related ids would dangle: clear them.
-    text, n = re.subn(r"^related:\n(?:  - .*\n)+", "related: []\n", text, flags=re.MULTILINE)
-    assert n == 1
-    return text
+    assert "\nrelated:" in text
+    return without_related(text)
 
 
 def line_no(text: str, needle: str) -> int:
@@ -722,11 +713,6 @@ def test_missing_answers_file(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- the real entry point
 
 
-def _migdev() -> list[str]:
-    exe = Path(sys.executable).with_name("migdev")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "migdev_cli"]
-
-
 def _limits() -> None:  # runs in the child before exec
     one_gb = 1 << 30
     resource.setrlimit(resource.RLIMIT_AS, (one_gb, one_gb))
@@ -737,7 +723,7 @@ def _run_limited(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]
     env = {k: v for k, v in os.environ.items() if not k.startswith("MIGDEV_")}
     env["MIGDEV_CACHE_DIR"] = str(cwd / "migdev-cache")
     return subprocess.run(
-        [*_migdev(), *args],
+        [*migdev_command(), *args],
         cwd=cwd,
         env=env,
         capture_output=True,

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from conftest import DATA
 from migdev_cli import cache as cache_module
 from migdev_cli import loader
 from migdev_cli.cache import DocumentCache
 from migdev_cli.catalog import load_catalog
 from migdev_cli.errors import DataError
-
-DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture

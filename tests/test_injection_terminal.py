@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import DATA, without_related
 from migdev_cli.cli import app
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 INSTRUMENT = "remittance-matching-family-business"
 
 # YAML double-quoted escapes: \e is ESC and \a is BEL once loaded.
@@ -30,12 +30,6 @@ answers:
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test gets its own document cache, never the user's ~/.cache/migdev."""
-    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(tmp_path / "migdev-cache"))
-
-
 WIDE = {"COLUMNS": "400", "NO_COLOR": None, "FORCE_COLOR": None, "TERM": "dumb"}
 
 
@@ -46,7 +40,7 @@ def evil_dir(tmp_path: Path) -> Path:
     (root / "questionnaires").mkdir()
     shutil.copy(DATA / "questionnaires" / "core.yaml", root / "questionnaires" / "core.yaml")
     text = (DATA / "instruments" / f"{INSTRUMENT}.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"^related:\n(?:  - .*\n)+", "related: []\n", text, flags=re.MULTILINE)
+    text = without_related(text)
     text = re.sub(r"^name: .*$", lambda _: f"name: {EVIL}", text, count=1, flags=re.MULTILINE)
     text = re.sub(r"^summary: >-\n(?:  .*\n)+", lambda _: f"summary: {EVIL}\n", text, count=1, flags=re.MULTILINE)
     text = text.replace("examples:\n  - name: WIDU.africa\n", f"examples:\n  - name: {EVIL}\n", 1)
@@ -105,7 +99,7 @@ def test_control_characters_in_error_messages_are_escaped(tmp_path: Path) -> Non
     root = tmp_path / "cat"
     (root / "instruments").mkdir(parents=True)
     text = (DATA / "instruments" / f"{INSTRUMENT}.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"^related:\n(?:  - .*\n)+", "related: []\n", text, flags=re.MULTILINE)
+    text = without_related(text)
     (root / "instruments" / "x.yaml").write_text(text + '"\\e[2J\\e[31mkey": 1\n', encoding="utf-8")
     result = runner.invoke(app, ["validate", str(root)])
     assert result.exit_code == 1

@@ -13,15 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import migdev_command, without_related
 from migdev_cli.cli import app
 
 runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each test gets its own document cache, never the user's ~/.cache/migdev."""
-    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(tmp_path / "migdev-cache"))
 
 
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
@@ -48,7 +43,7 @@ def clean_env(**extra: str) -> dict[str, str]:
     """The test process's environment without anything that changes colour, width or the catalog."""
     drop = ("NO_COLOR", "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "COLUMNS", "LINES", "TTY_COMPATIBLE")
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("MIGDEV_")}
-    if "MIGDEV_CACHE_DIR" in os.environ:  # the test's private cache (see _private_cache)
+    if "MIGDEV_CACHE_DIR" in os.environ:  # the test's private cache (see conftest)
         env["MIGDEV_CACHE_DIR"] = os.environ["MIGDEV_CACHE_DIR"]
     env["TERM"] = "xterm-256color"  # a colour terminal type: only the pipe should turn colour off
     env.update(extra)
@@ -56,8 +51,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def migdev(*args: str, env: dict[str, str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).with_name("migdev")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "migdev_cli"]
+    cmd = migdev_command()
     return subprocess.run(
         [*cmd, *args],
         env=env,
@@ -161,7 +155,6 @@ NOT_AT_IMPORT = [
     "migdev_cli.render",
     "migdev_cli.export",
     "migdev_cli.session",
-    "migdev_cli.prompts",
 ]
 
 
@@ -225,7 +218,7 @@ def _many_instruments(root: Path, count: int) -> Path:
     from migdev_cli.catalog import builtin_data_dir
 
     text = (builtin_data_dir() / "instruments" / "diaspora-bond.yaml").read_text(encoding="utf-8")
-    text = re.sub(r"^related:\n(?:  - .*\n)+", "related: []\n", text, flags=re.MULTILINE)
+    text = without_related(text)
     (root / "instruments").mkdir(parents=True)
     for n in range(count):
         copy = text.replace("id: diaspora-bond", f"id: diaspora-bond-{n:04d}", 1)
@@ -238,8 +231,7 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(args: list[str], tmp
     """`migdev instruments list | head -2`: no traceback and no 'internal error' once the
     reader has gone (the listing is far larger than the pipe's buffer)."""
     data = _many_instruments(tmp_path / "data", 1500)
-    exe = Path(sys.executable).with_name("migdev")
-    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "migdev_cli"]
+    cmd = migdev_command()
     env = clean_env()
     env["MIGDEV_CACHE_DIR"] = str(tmp_path / "cache")
     full = [*cmd, "--data-dir", str(data), "--no-builtin", *args]

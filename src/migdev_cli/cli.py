@@ -22,7 +22,9 @@ from .errors import DataError, ExitCode, MigdevError, MigdevWarning, UsageError
 from .escaping import visible
 
 # click's own exceptions (usage errors, exit, abort) keep their meaning; typer may vendor click.
-_CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException") + (
+_CLICK_ERRORS: tuple[type[Exception], ...] = tuple(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+) + (
     typer.Exit,
     typer.Abort,
 )
@@ -128,22 +130,7 @@ def _catalog(ctx: typer.Context) -> Any:
     from .catalog import load
 
     obj = _root_obj(ctx)
-    if not obj.get("freeze_loaded"):
-        return load(obj.get("data_dir"), obj.get("no_builtin", False))
-    # The migdev process (entry.py): the catalog lives as long as the command and holds no
-    # cycles, so it is frozen for the cycle collector, which stays paused until then (one
-    # collection right after loading would scan every object just made). Parsing and
-    # validating a file leaves garbage cycles; they are collected first, or they would be
-    # frozen too (a load from the cache leaves none worth a full collection).
-    import gc
-
-    from .collector import paused
-
-    with paused(freeze=True):
-        catalog = load(obj.get("data_dir"), obj.get("no_builtin", False))
-        if any(origin.parsed is not None for origin in catalog.origins.values()):
-            gc.collect()
-    return catalog
+    return load(obj.get("data_dir"), obj.get("no_builtin", False))
 
 
 def _print_json(data: Any) -> None:
@@ -547,7 +534,8 @@ def export_report(
             **{k: v for k, v in (("name", programme_name), ("country", country)) if v},
         )
     result = Scorer(questionnaire, catalog.instruments.values()).assess(values)
-    from .export import build_report, write_report_files
+    from .export import write_report_files
+    from .report import build_report
 
     report = build_report(result, catalog, questionnaire, programme, str(answers), top)
     written = write_report_files(report, target, fmt, force)
@@ -557,7 +545,6 @@ def export_report(
         typer.echo(f"Report written to {' and '.join(visible(f, keep='') for f in written.files)}", err=True)
 
 
-def main(freeze_loaded: bool = False) -> None:
-    """Run the CLI. ``freeze_loaded`` (the ``migdev`` command) exempts the loaded catalog from
-    garbage collection; it is process-wide, so library callers and tests leave it off."""
-    app(prog_name="migdev", obj={"freeze_loaded": freeze_loaded})
+def main() -> None:
+    """Run the CLI (the ``migdev`` command starts here, through entry.py)."""
+    app(prog_name="migdev", obj={})

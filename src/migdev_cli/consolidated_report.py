@@ -128,7 +128,8 @@ def consolidated_blocks(
     today: _dt.date | None = None,
 ) -> list[Block]:
     """The consolidated report: main part, a page break, then the annex (respondents, skipped rows, warnings)."""
-    from .responses import STAKEHOLDER_CHOICES, _who
+    from .responses import _who
+    from .xlsform import STAKEHOLDER_CHOICES
 
     programme = programme or Programme()
     date = programme.date or (today or _dt.date.today()).isoformat()

@@ -47,7 +47,7 @@ def choose_format(output: Path | None, fmt: str | None) -> str:
         known = ", ".join(SUFFIXES)
         hint = f" (or give --format {fmt} with a matching name)" if fmt else ""
         raise UsageError(f"--output {output}: the suffix {suffix!r} names no report format; use {known}{hint}")
-    if fmt is not None and named is not None and named != fmt:
+    if output is not None and fmt is not None and named is not None and named != fmt:
         raise UsageError(
             f"--output {output} is named for {FORMATS[named]} but --format is {fmt}; "
             f"name the file {output.with_suffix(_suffix_of(fmt)).name} or drop --format"

@@ -278,7 +278,7 @@ def validate(model: type[M], data: Any, text: str, name: str) -> M:
 
     try:
         adapter = _adapter(model)  # type: ignore[arg-type]  # a model class is hashable
-        return adapter.validate_python(data)  # type: ignore[no-any-return]
+        return adapter.validate_python(data)
     except ValidationError as exc:
         raise DataError(problems_from_validation(exc, data, text, name, model)) from None
 

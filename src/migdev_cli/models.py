@@ -14,7 +14,7 @@ Nothing here imports pydantic: reading validated data back from the cache needs 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from . import vocab
 from .constraints import CONFIG, Before, Constrained, Described, Tagged, with_aliases
@@ -33,14 +33,22 @@ class Model:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined]
+        return self._values() == other._values()
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))  # type: ignore[arg-type]
         return f"{type(self).__name__}({shown})"
 
 
-model = dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
+if TYPE_CHECKING:  # tells the type checker that @model makes keyword-only frozen dataclasses
+    from typing import TypeVar, dataclass_transform
+
+    _C = TypeVar("_C")
+
+    @dataclass_transform(kw_only_default=True, frozen_default=True, eq_default=False)
+    def model(cls: type[_C], /) -> type[_C]: ...
+else:
+    model = dataclass(frozen=True, slots=True, kw_only=True, eq=False, repr=False)
 
 Slug = Annotated[str, Constrained(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 QuestionId = Annotated[str, Constrained(pattern=r"^[a-z][a-z0-9_]*$", max_length=80)]

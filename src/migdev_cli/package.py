@@ -67,7 +67,7 @@ def _leaves(condition: Condition) -> list[Leaf]:
     if isinstance(condition, Leaf):
         return [condition]
     if hasattr(condition, "all"):
-        return [leaf for part in condition.all for leaf in _leaves(part)]  # type: ignore[attr-defined]
+        return [leaf for part in condition.all for leaf in _leaves(part)]
     return []
 
 

@@ -236,6 +236,7 @@ def _package(result: Assessment, catalog: Catalog) -> tuple[str, list[dict[str, 
     by_id = {r.id: r for r in result.ranking}
     items: list[dict[str, Any]] = []
     source = "package" if result.package else "top"
+    chosen: list[tuple[str, str, int | None, str | None, str, list[str], list[str]]]
     if result.package:
         chosen = [(p.id, p.name, p.phase, p.phase_name, p.why, list(p.before_start), list(p.lead_actors)) for p in
                   result.package]  # fmt: skip

@@ -227,7 +227,7 @@ class _Writer:
         run.font.size = Pt(8)
 
     def page_break(self) -> None:
-        self.doc.add_page_break()
+        self.doc.add_page_break()  # type: ignore[no-untyped-call]
 
     def save(self) -> bytes:
         buffer = io.BytesIO()

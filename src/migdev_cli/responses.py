@@ -58,7 +58,6 @@ from pathlib import Path
 from typing import Any
 
 from .answers import Value, normalise, resolve
-from .collector import paused
 from .conditions import evaluate, questions_in
 from .errors import DataError, MigdevError, Problem
 from .escaping import visible
@@ -482,7 +481,7 @@ def _key(value: Value | None) -> Any:
     return value if value is None or value.__class__ is str else tuple(value)
 
 
-class _Lazy(dict):  # type: ignore[type-arg]
+class _Lazy(dict):
     """A dict that computes a missing entry once (so ``map(d.__getitem__, keys)`` stays in C)."""
 
     def __init__(self, compute: Any) -> None:
@@ -530,7 +529,9 @@ class BulkScorer:
         self.offset = 2 * self.all_weight  # |total| never exceeds 2 * W
         # the questions that decide which questions are asked
         self.conditional = [q for q in questions if q.when is not None]
-        self.deciders = list(dict.fromkeys(qid for q in self.conditional for qid in questions_in(q.when)))
+        self.deciders = list(
+            dict.fromkeys(qid for q in self.conditional if q.when is not None for qid in questions_in(q.when))
+        )
         self.single_checks: dict[str, list[tuple[int, Condition]]] = {}
         self.multi_checks: dict[tuple[str, ...], list[tuple[int, Condition]]] = {}
         for inst in self.instruments:
@@ -820,8 +821,7 @@ def consolidate(
     if not respondents:
         raise MigdevError("no respondents to consolidate")
     bulk = scorer if isinstance(scorer, BulkScorer) else BulkScorer(scorer)
-    with paused():  # thousands of small, long-lived results: the cycle collector would only rescan them
-        return _consolidate(bulk, respondents, file, asks_stakeholder)
+    return _consolidate(bulk, respondents, file, asks_stakeholder)
 
 
 def _consolidate(
@@ -992,7 +992,7 @@ def render_consolidated_markdown(result: Consolidated, top: int | None = None, g
     ``top`` limits the consolidated ranking (None: every instrument); ``group_top`` is how
     many of the best instruments the stakeholder breakdown compares.
     """
-    from .export import md_inline, md_table
+    from .report_markdown import md_inline, md_table
 
     def table(header: list[str], rows: list[list[Any]], right: Sequence[int] = ()) -> list[str]:
         return [*md_table(header, rows, ["r" if i in right else "l" for i in range(len(header))]), ""]

@@ -68,7 +68,7 @@ def _refuse(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
 
 def _construct_int(loader: yaml.BaseLoader, node: yaml.Node) -> Any:
     try:
-        return BaseLoader.construct_yaml_int(loader, node)
+        return BaseLoader.construct_yaml_int(loader, node)  # type: ignore[arg-type]
     except ValueError as exc:
         if "limit" not in str(exc):  # not a number at all: construct_object reports it
             raise

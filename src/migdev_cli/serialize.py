@@ -89,6 +89,6 @@ def _converter(annotation: Any) -> Convert | None:
     if origin is list:
         inner = _converter(typing.get_args(annotation)[0])
         return None if inner is None else (lambda v: [inner(x) for x in v])
-    if dataclasses.is_dataclass(annotation):
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
         return lambda v: from_data(annotation, v)
     return None  # str, int, bool, Literal, dict[str, Any]: plain data already

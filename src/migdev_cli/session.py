@@ -420,7 +420,8 @@ def export_interactively(
     prompter: Prompter | None = None,
 ) -> None:
     """Ask where to write the report (``.json`` gives JSON) and write it; an empty answer skips."""
-    from .export import DEFAULT_OUTPUT, build_report, format_for, render, write_report
+    from .export import DEFAULT_OUTPUT, format_for, render, write_report
+    from .report import build_report
 
     prompter = prompter or Prompter()
     report = build_report(result, catalog, questionnaire, programme, answers_file)
