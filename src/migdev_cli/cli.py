@@ -26,8 +26,64 @@ _CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "Cl
 )
 
 
+# Global options: accepted before or after the command (`migdev instruments list --data-dir DIR`).
+_GLOBAL_VALUED, _GLOBAL_FLAGS = ("--data-dir",), ("--no-builtin",)
+_ROOT_VALUED = (*_GLOBAL_VALUED, "--show-completion", "--install-completion")
+_COMPLETION_SHELLS = ("bash", "zsh", "fish")
+
+
+def _globals_first(args: list[str]) -> list[str]:
+    """``args`` with the global options found after the command moved before it (nothing after ``--``)."""
+    head: list[str] = []  # the root's options and the command's name
+    moved: list[str] = []
+    tail: list[str] = []
+    command_seen = False
+    i = 0
+    while i < len(args):
+        arg, following = args[i], args[i + 1] if i + 1 < len(args) else None
+        if arg == "--":
+            (tail if command_seen else head).extend(args[i:])
+            break
+        if not command_seen:
+            if arg in _ROOT_VALUED and following not in (None, "--"):
+                head += [arg, following]
+                i += 2
+                continue
+            head.append(arg)
+            command_seen = not arg.startswith("-")
+        elif arg in _GLOBAL_VALUED and following not in (None, "--"):
+            moved += [arg, following]
+            i += 2
+            continue
+        elif arg in _GLOBAL_FLAGS or arg.startswith(tuple(f"{o}=" for o in _GLOBAL_VALUED)):
+            moved.append(arg)
+        else:
+            tail.append(arg)
+        i += 1
+    return head[:-1] + moved + head[-1:] + tail if moved else args  # moved only once the command was seen
+
+
+def _examples(*commands: str) -> str:
+    """A command's help epilog: one or two examples, kept as written (``\\b`` stops click rewrapping)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {command}" for command in commands)
+
+
 class _Group(TyperGroup):
     """Maps every migdev error to its exit code and a message on stderr, without a traceback."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            args = _globals_first(args)
+        return super().parse_args(ctx, args)
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        # Shell completion asks the program itself (_MIGDEV_COMPLETE=...); typer's completion
+        # classes, which match the scripts of --show-completion, are registered only then.
+        if os.environ.get(complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()):
+            from typer._completion_classes import completion_init
+
+            completion_init()
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -60,14 +116,24 @@ class _Group(TyperGroup):
 app = typer.Typer(
     cls=_Group,
     help="Needs assessment and instrument toolbox for migrant and diaspora business creation, investment and trade.",
+    epilog=_examples("migdev assess", "migdev instruments list --area investment"),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=False,  # --show-completion / --install-completion are below, taking the shell's name
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-instruments_app = typer.Typer(cls=_Group, help="Browse the instrument catalog.", no_args_is_help=True)
+instruments_app = typer.Typer(
+    cls=_Group,
+    help="Browse the instrument catalog.",
+    epilog=_examples("migdev instruments list", "migdev instruments show transnational-mentoring"),
+    no_args_is_help=True,
+)
 questionnaire_app = typer.Typer(
-    cls=_Group, help="Show or export the needs-assessment questionnaire.", no_args_is_help=True
+    cls=_Group,
+    help="Show or export the needs-assessment questionnaire.",
+    epilog=_examples("migdev questionnaire show", "migdev questionnaire xlsform survey.xlsx"),
+    no_args_is_help=True,
 )
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(questionnaire_app, name="questionnaire")
@@ -77,6 +143,66 @@ def _version(value: bool) -> None:
     if value:
         typer.echo(f"migdev {__version__}")
         raise typer.Exit()
+
+
+def _completion_shell(value: str | None) -> str | None:
+    if value is not None and value not in _COMPLETION_SHELLS:
+        raise typer.BadParameter(f"{value!r}: choose bash, zsh or fish")
+    return value
+
+
+def _show_completion(value: str | None) -> None:
+    if _completion_shell(value):
+        from typer._completion_shared import get_completion_script
+
+        typer.echo(get_completion_script(prog_name="migdev", complete_var="_MIGDEV_COMPLETE", shell=str(value)))
+        raise typer.Exit()
+
+
+def _install_completion(value: str | None) -> None:
+    if _completion_shell(value):
+        from typer._completion_shared import install
+
+        shell, path = install(shell=value, prog_name="migdev", complete_var="_MIGDEV_COMPLETE")
+        typer.echo(f"{shell} completion installed in {path}; it works in new terminals.")
+        raise typer.Exit()
+
+
+def _completion_catalog(ctx: typer.Context) -> Any:
+    """The catalog for a completion: --data-dir and --no-builtin as typed so far; None when it cannot load."""
+    from .catalog import load
+
+    params = ctx.find_root().params
+    data_dir = params.get("data_dir") or os.environ.get("MIGDEV_DATA_DIR") or None
+    try:
+        return load(Path(data_dir) if data_dir else None, bool(params.get("no_builtin")) and data_dir is not None)
+    except Exception:  # a completion never prints an error
+        return None
+
+
+def _complete_instrument_ids(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    catalog = _completion_catalog(ctx)
+    if catalog is None:
+        return []
+    return [(i.id, i.name) for i in catalog.sorted_instruments() if i.id.startswith(incomplete)]
+
+
+def _complete_questionnaire_ids(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
+    catalog = _completion_catalog(ctx)
+    if catalog is None:
+        return []
+    return [(q.id, q.title) for qid, q in sorted(catalog.questionnaires.items()) if qid.startswith(incomplete)]
+
+
+def _complete_from(vocabulary: str) -> Any:
+    """A completion callback offering the ids of one of vocab's dictionaries (imported only when completing)."""
+
+    def complete(incomplete: str) -> list[tuple[str, str]]:
+        from . import vocab
+
+        return [(k, v) for k, v in getattr(vocab, vocabulary).items() if k.startswith(incomplete)]
+
+    return complete
 
 
 @app.callback()
@@ -96,6 +222,29 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    show_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--show-completion",
+            metavar="SHELL",
+            callback=_show_completion,
+            expose_value=False,
+            is_eager=True,
+            help="Print the completion script for bash, zsh or fish, e.g. for ~/.bashrc: "
+            'eval "$(migdev --show-completion bash)".',
+        ),
+    ] = None,
+    install_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--install-completion",
+            metavar="SHELL",
+            callback=_install_completion,
+            expose_value=False,
+            is_eager=True,
+            help="Install completion of commands, options and ids for bash, zsh or fish.",
+        ),
+    ] = None,
 ) -> None:
     if no_builtin and data_dir is None:
         raise typer.BadParameter("--no-builtin needs --data-dir (or MIGDEV_DATA_DIR)", param_hint="--no-builtin")
@@ -146,13 +295,29 @@ def _check_choice(option: str, value: str | None, allowed: dict[str, str]) -> No
 # --------------------------------------------------------------------------- instruments
 
 
-@instruments_app.command("list")
+@instruments_app.command(
+    "list",
+    epilog=_examples("migdev instruments list --area trade", "migdev instruments list --search mentoring --json"),
+)
 def instruments_list(
     ctx: typer.Context,
-    area: Annotated[str | None, typer.Option(help="business_creation, investment, trade, enabling_environment")] = None,
-    stage: Annotated[str | None, typer.Option(help="Migration-cycle stage, e.g. return.")] = None,
-    target: Annotated[str | None, typer.Option(help="Target group, e.g. low_skilled_migrants.")] = None,
-    actor: Annotated[str | None, typer.Option(help="Actor on either side, e.g. local_authorities.")] = None,
+    area: Annotated[
+        str | None,
+        typer.Option(
+            help="business_creation, investment, trade, enabling_environment", autocompletion=_complete_from("AREAS")
+        ),
+    ] = None,
+    stage: Annotated[
+        str | None, typer.Option(help="Migration-cycle stage, e.g. return.", autocompletion=_complete_from("STAGES"))
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(help="Target group, e.g. low_skilled_migrants.", autocompletion=_complete_from("TARGET_GROUPS")),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(help="Actor on either side, e.g. local_authorities.", autocompletion=_complete_from("ACTORS")),
+    ] = None,
     search: Annotated[str | None, typer.Option(help="Text to find in name, summary and examples.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
@@ -176,10 +341,20 @@ def instruments_list(
     print_instruments(console(), found)
 
 
-@instruments_app.command("show")
+@instruments_app.command(
+    "show",
+    epilog=_examples("migdev instruments show transnational-mentoring", "migdev instruments show diaspora-bond --json"),
+)
 def instruments_show(
     ctx: typer.Context,
-    instrument_id: Annotated[str, typer.Argument(metavar="ID", help="Instrument id (see `migdev instruments list`).")],
+    instrument_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Instrument id (see `migdev instruments list`).",
+            autocompletion=_complete_instrument_ids,
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole instrument as JSON.")] = False,
 ) -> None:
     """Show one instrument's fact sheet."""
@@ -199,7 +374,7 @@ def instruments_show(
 # --------------------------------------------------------------------------- validate, schema
 
 
-@app.command()
+@app.command(epilog=_examples("migdev validate my-catalog/", "migdev validate my-catalog/ --alone"))
 def validate(
     ctx: typer.Context,
     directory: Annotated[
@@ -243,7 +418,7 @@ def validate(
     typer.echo(line)
 
 
-@app.command()
+@app.command(epilog=_examples("migdev schema instrument > instrument.schema.json", "migdev schema answers"))
 def schema(
     kind: Annotated[str, typer.Argument(help="instrument, questionnaire or answers")] = "instrument",
 ) -> None:
@@ -257,10 +432,13 @@ def schema(
 # --------------------------------------------------------------------------- questionnaire
 
 
-@questionnaire_app.command("show")
+@questionnaire_app.command("show", epilog=_examples("migdev questionnaire show", "migdev questionnaire show --json"))
 def questionnaire_show(
     ctx: typer.Context,
-    questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
+    questionnaire_id: Annotated[
+        str | None,
+        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=_complete_questionnaire_ids),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print questions, choices and conditions as JSON.")] = False,
 ) -> None:
     """Show the questions with ids, types, choices and conditions."""
@@ -275,11 +453,17 @@ def questionnaire_show(
     console().print(questionnaire_view(questionnaire))
 
 
-@questionnaire_app.command("xlsform")
+@questionnaire_app.command(
+    "xlsform",
+    epilog=_examples("migdev questionnaire xlsform survey.xlsx", "migdev assess --responses survey-export.csv"),
+)
 def questionnaire_xlsform(
     ctx: typer.Context,
     output: Annotated[Path, typer.Argument(metavar="OUT.xlsx", help="The XLSForm workbook to write.")],
-    questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
+    questionnaire_id: Annotated[
+        str | None,
+        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=_complete_questionnaire_ids),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT.xlsx if it exists.")] = False,
 ) -> None:
     """Write the questionnaire as an XLSForm for KoBoToolbox or ODK (field surveys)."""
@@ -333,7 +517,9 @@ def _assess_responses(
     print_consolidated(result, top if top is not None else 10)
 
 
-@app.command()
+@app.command(
+    epilog=_examples("migdev assess --save-answers programme.yaml", "migdev assess --answers programme.yaml --top 5")
+)
 def assess(
     ctx: typer.Context,
     answers: Annotated[
@@ -346,7 +532,10 @@ def assess(
     top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the top N instruments.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the ranking as JSON.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --save-answers if it exists.")] = False,
-    questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
+    questionnaire_id: Annotated[
+        str | None,
+        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=_complete_questionnaire_ids),
+    ] = None,
     responses: Annotated[
         Path | None,
         typer.Option(
@@ -430,7 +619,13 @@ def _export_responses(
         typer.echo(f"Report written to {target}", err=True)
 
 
-@app.command("export")
+@app.command(
+    "export",
+    epilog=_examples(
+        "migdev export --answers programme.yaml --output report.md",
+        "migdev export --responses survey-export.csv --output survey-report.md",
+    ),
+)
 def export_report(
     ctx: typer.Context,
     answers: Annotated[
