@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .errors import DataError, ExitCode, MigdevError, UsageError
+from .errors import DataError, ExitCode, Interrupted, MigdevError, UsageError
 
 # click's own exceptions (usage errors, exit, abort) keep their meaning; typer may vendor click.
 _CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException") + (
@@ -89,7 +89,8 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except MigdevError as exc:
-            prefix = "" if isinstance(exc, DataError) else "error: "  # problems already start with file:line
+            # problems start with file:line; an interruption is not an error
+            prefix = "" if isinstance(exc, (DataError, Interrupted)) else "error: "
             for line in exc.lines():
                 typer.echo(prefix + line, err=True)
             raise typer.Exit(exc.exit_code) from None

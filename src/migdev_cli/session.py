@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .answers import Value, dump_answers, load_answers, resolve
+from .conditions import evaluate, questions_in
 from .errors import DataError, Interrupted, MigdevError, NoTerminal
 from .escaping import visible
 from .fileio import write_atomic
@@ -46,8 +47,20 @@ def _load(path: Path, questionnaire: Questionnaire) -> tuple[Programme, dict[str
     return doc.programme, values
 
 
+BACK = "\x00back"  # what a prompt returns when the user asks for the previous question
+BACK_LABEL = "<- Back to the previous question"
+KEYS = {
+    "multiple": "Space: tick  Enter: confirm  Left or Esc: back  Ctrl-C: stop (answers kept)",
+    "single": "Arrows: move  Enter: confirm  Left or Esc: back  Ctrl-C: stop (answers kept)",
+}
+
+
 class Prompter:
-    """Asks one question with questionary (arrow keys); Ctrl-C raises KeyboardInterrupt."""
+    """Asks one question with questionary (arrow keys); Ctrl-C raises KeyboardInterrupt.
+
+    Select and checkbox prompts go back on Left or Esc and list a back entry as well; text
+    prompts go back on Esc. Both return :data:`BACK` then.
+    """
 
     def __init__(self) -> None:
         import questionary
@@ -55,6 +68,10 @@ class Prompter:
 
         self.q = questionary
         self.out = Console(highlight=False)
+
+    @property
+    def width(self) -> int:
+        return max(40, self.out.width)
 
     def header(self, text: str) -> None:
         from rich.text import Text
@@ -66,8 +83,33 @@ class Prompter:
 
         self.out.print(Text(visible(text), style="dim"))
 
-    def text(self, message: str, default: str = "") -> str:
-        return str(self.q.text(message, default=default).unsafe_ask() or "").strip()
+    def echo(self, message: str, answer: str) -> None:
+        """A question and its answer as it stays on screen (wrapped, never cut)."""
+        from rich.text import Text
+
+        self.out.print(
+            Text.assemble(("? ", "bold green"), (visible(message), "bold"), " ", (visible(answer), "yellow"))
+        )
+
+    def _ask(self, prompt: Any, keys: tuple[str, ...] = ("left", "escape")) -> Any:
+        """Run a questionary prompt with the back keys bound."""
+        from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+        bindings = KeyBindings()
+        for key in keys:
+
+            @bindings.add(key, eager=key != "escape")
+            def _back(event: Any) -> None:
+                event.app.exit(result=BACK)
+
+        app = prompt.application
+        app.key_bindings = merge_key_bindings([app.key_bindings, bindings])
+        return prompt.unsafe_ask()
+
+    def text(self, message: str, default: str = "", back: bool = False) -> str:
+        prompt = self.q.text(message, default=default)
+        answer = self._ask(prompt, ("escape",)) if back else prompt.unsafe_ask()
+        return answer if answer == BACK else str(answer or "").strip()
 
     def confirm(self, message: str, default: bool = True) -> bool:
         return bool(self.q.confirm(message, default=default).unsafe_ask())
@@ -80,12 +122,16 @@ class Prompter:
         ]
         if question.allow_dont_know:
             options.append(Choice(title=DONT_KNOW_LABEL, value=DONT_KNOW))
+        message = visible(question.text, keep="")
         if question.type == "multiple":
             chosen = set(current if isinstance(current, list) else [current] if current else [])
             for option in options:
                 option.checked = option.value in chosen
+            options.append(Choice(title=BACK_LABEL + " (tick it and press Enter)", value=BACK))
 
             def check(selection: list[str]) -> bool | str:
+                if BACK in selection:
+                    return True
                 error = question.combination_error(selection)
                 if error:
                     return error
@@ -93,23 +139,104 @@ class Prompter:
                     return "Choose at least one (Space to tick, Enter to confirm)"
                 return True
 
-            picked = self.q.checkbox(
-                visible(question.text, keep=""),
-                choices=options,
-                validate=check,
-                instruction="(Space to tick, Enter to confirm)",
-            ).unsafe_ask()
-            return [o.value for o in options if o.value in picked] or None
-        default = current if isinstance(current, str) and current in question.values else None
-        return self.q.select(
-            visible(question.text, keep=""), choices=options, default=default, instruction="(arrow keys, Enter)"
-        ).unsafe_ask()
+            picked = self._ask(
+                self.q.checkbox(
+                    message,
+                    choices=options,
+                    validate=check,
+                    instruction="(Space to tick, Enter)",
+                    erase_when_done=True,
+                )
+            )
+            if picked == BACK or BACK in picked:
+                return BACK
+            answer = [o.value for o in options if o.value in picked] or None
+        else:
+            default = current if isinstance(current, str) and current in question.values else None
+            options.append(Choice(title=BACK_LABEL, value=BACK))
+            answer = self._ask(
+                self.q.select(
+                    message,
+                    choices=options,
+                    default=default,
+                    instruction="(arrow keys, Enter)",
+                    erase_when_done=True,
+                )
+            )
+            if answer == BACK:
+                return BACK
+        self.echo(message, _label(question, answer) if answer is not None else "(skipped)")
+        return answer
 
     def pick(self, message: str, options: list[tuple[str, str]]) -> str:
+        """Choose one of ``(title, value)``; long titles wrap to the terminal's width."""
         Choice = self.q.Choice
-        return self.q.select(
-            message, choices=[Choice(title=visible(t, keep=""), value=v) for t, v in options]
-        ).unsafe_ask()
+        choices = [Choice(title=wrap_entry(visible(t, keep=""), self.width), value=v) for t, v in options]
+        return self.q.select(message, choices=choices, erase_when_done=True).unsafe_ask()
+
+
+def wrap_entry(title: str, width: int) -> str:
+    """A menu entry wrapped to ``width`` columns: the pointer's 3 columns first, continuation lines
+    indented to match, and a column spare so that the terminal never wraps a line itself."""
+    import textwrap
+
+    return "\n   ".join(textwrap.wrap(title, max(10, width - 4), break_on_hyphens=False) or [""])
+
+
+def to_ask(questionnaire: Questionnaire, values: dict[str, Value], skipped: set[str]) -> list[Question]:
+    """The questions the interview asks with these answers: the visible ones, and those whose
+    condition waits on a question still to be answered. Progress counts these."""
+    kept = resolve(questionnaire, values).answers
+    out: list[Question] = []
+    coming: set[str] = set()  # visible, not answered nor skipped
+    for question in questionnaire.questions:
+        if question.when is None:
+            shown = True
+        else:
+            result = evaluate(question.when, kept)
+            shown = result is True or (result is None and any(q in coming for q in questions_in(question.when)))
+        if shown:
+            out.append(question)
+            if question.id not in kept and question.id not in skipped:
+                coming.add(question.id)
+    return out
+
+
+_PROGRAMME_FIELDS = {
+    "name": "Programme name:",
+    "country": "Country of origin covered:",
+    "date": "Date of the assessment:",
+}
+
+
+def _ask_programme(prompter: Prompter, programme: Programme, fields: list[str] | None = None) -> Programme | None:
+    """Ask the programme's details (or only ``fields``); Esc goes back a field. None: back from the first."""
+    fields = fields or list(_PROGRAMME_FIELDS)
+    data = {"name": programme.name, "country": programme.country, "date": programme.date}
+    if data["date"] is None:
+        data["date"] = _dt.date.today().isoformat()
+    if len(fields) > 1:
+        prompter.header("About the programme (for the report title)")
+        prompter.note("Enter: confirm  Esc: back a field  Ctrl-C: stop (answers kept)")
+    i = 0
+    while i < len(fields):
+        answer = prompter.text(_PROGRAMME_FIELDS[fields[i]], data[fields[i]] or "", back=True)
+        if answer == BACK:
+            if i == 0:
+                return None
+            i -= 1
+            continue
+        data[fields[i]] = answer or None
+        i += 1
+    return Programme(**data)
+
+
+class _Back(Exception):
+    """Back from the first question: to the programme's details."""
+
+    def __init__(self, furthest: str) -> None:
+        super().__init__(furthest)
+        self.furthest = furthest  # where the user first went back
 
 
 def _ask_all(
@@ -120,25 +247,51 @@ def _ask_all(
     path: Path,
     skipped: set[str],
     only: list[str] | None = None,
+    start: str | None = None,
+    furthest: str | None = None,
 ) -> None:
-    """Ask every visible question not yet answered or skipped (or exactly ``only``), saving after each."""
+    """Ask every visible question not yet answered or skipped (or exactly ``only``), saving after each.
+
+    Back goes to the previous visible question; from there the interview steps forward through
+    the questions already answered until it reaches the one where the user went back. Back from
+    the first question raises :class:`_Back`; back from a question picked on the review screen
+    returns to the review. ``start`` and ``furthest`` step forward from ``start`` in the same way.
+    """
     sections = questionnaire.sections
+    order = {q.id: n for n, q in enumerate(questionnaire.questions)}
+    target = start  # the question to show next (after going back, or stepping forward)
     while True:
-        visible = resolve(questionnaire, values).visible(questionnaire)
+        shown = resolve(questionnaire, values).visible(questionnaire)
         if only is not None:
-            pending = [q for q in visible if q.id in only]
+            pending = [q for q in shown if q.id in only]
         else:
-            pending = [q for q in visible if q.id not in values and q.id not in skipped]
-        if not pending:
+            pending = [q for q in shown if q.id not in values and q.id not in skipped]
+        by_id = {q.id: q for q in shown}
+        if target in by_id:
+            question = by_id[target]
+        elif pending:
+            question = pending[0]
+        else:
             return
-        question = pending[0]
         section = questionnaire.section_of(question.id)
+        counted = to_ask(questionnaire, values, skipped)
         prompter.header(
             f"{section.title} (section {sections.index(section) + 1} of {len(sections)})"
-            f" - question {visible.index(question) + 1} of {len(visible)}"
+            f" - question {counted.index(question) + 1} of {len(counted)}"
         )
         prompter.note(question.help)
+        prompter.note(KEYS["multiple" if question.type == "multiple" else "single"])
         answer = prompter.ask(question, values.get(question.id))
+        if answer == BACK:
+            if only is not None:
+                return
+            before = [q for q in shown if order[q.id] < order[question.id]]
+            if furthest is None or order[question.id] > order[furthest]:
+                furthest = question.id
+            if not before:
+                raise _Back(furthest)
+            target = before[-1].id
+            continue
         if answer is None:  # an optional question left empty
             values.pop(question.id, None)
             skipped.add(question.id)
@@ -148,6 +301,15 @@ def _ask_all(
         _save(path, questionnaire, programme, values)
         if only is not None:
             only.remove(question.id)
+            continue
+        target = None
+        if furthest is not None:
+            shown = resolve(questionnaire, values).visible(questionnaire)
+            after = [q for q in shown if order[q.id] > order[question.id]]
+            if after and order[after[0].id] < order[furthest]:
+                target = after[0].id
+            else:
+                furthest = None
 
 
 def _label(question: Question, value: Value | None) -> str:
@@ -157,8 +319,18 @@ def _label(question: Question, value: Value | None) -> str:
     return ", ".join(question.label_of(v) for v in items)
 
 
+def _interrupted(path: Path, values: dict[str, Value]) -> Interrupted:
+    return Interrupted(
+        f"Interrupted. {len(values)} answers are saved in {path}; continue with `migdev assess --resume`."
+    )
+
+
 def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Programme, dict[str, Value]]:
-    """Run the interview in a terminal; returns the programme and the answers that count."""
+    """Run the interview in a terminal; returns the programme and the answers that count.
+
+    The unfinished assessment stays in the state directory until :func:`offer_save` is done,
+    so Ctrl-C at any point, the save prompts included, leaves it for ``--resume``.
+    """
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise NoTerminal(
             "no interactive terminal: run `migdev assess --answers FILE` instead "
@@ -179,38 +351,47 @@ def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Prog
                 f"An unfinished assessment with {len(saved)} answers exists ({path}). Resume it?", True
             )
         except KeyboardInterrupt:
-            raise Interrupted("Interrupted; the unfinished assessment is kept.") from None
+            raise Interrupted(
+                "Interrupted; the unfinished assessment is kept: continue with `migdev assess --resume`."
+            ) from None
         if again:
             programme, values = saved_programme, saved
     try:
-        if programme.name is None:
-            prompter.header("About the programme (for the report title)")
-            name = prompter.text("Programme name:")
-            country = prompter.text("Country of origin covered:")
-            date = prompter.text("Date of the assessment:", _dt.date.today().isoformat())
-            programme = Programme(name=name or None, country=country or None, date=date or None)
-            _save(path, questionnaire, programme, values)
         skipped: set[str] = set()
-        _ask_all(prompter, questionnaire, programme, values, path, skipped)
+        ask_details, start, furthest = programme.name is None, None, None
         while True:
-            visible = resolve(questionnaire, values).visible(questionnaire)
-            options = [("Show the results", "")] + [
-                (f"{q.text}  ->  {_label(q, values.get(q.id))}", q.id) for q in visible
+            if ask_details:
+                programme = _ask_programme(prompter, programme) or programme
+                _save(path, questionnaire, programme, values)
+            try:
+                _ask_all(prompter, questionnaire, programme, values, path, skipped, start=start, furthest=furthest)
+                break
+            except _Back as back:  # from the first question to the programme's details, then forward again
+                ask_details, furthest = True, back.furthest
+                start = questionnaire.questions[0].id
+        while True:
+            shown = resolve(questionnaire, values).visible(questionnaire)
+            options = [("Show the results", "")]
+            options += [
+                (f"{label} {getattr(programme, key) or '(none)'}", f"\x00{key}")
+                for key, label in _PROGRAMME_FIELDS.items()
             ]
+            options += [(f"{q.text}  ->  {_label(q, values.get(q.id))}", q.id) for q in shown]
             choice = prompter.pick("Review your answers: pick one to change, or show the results", options)
             if not choice:
                 break
+            if choice.startswith("\x00"):
+                programme = _ask_programme(prompter, programme, [choice[1:]]) or programme
+                _save(path, questionnaire, programme, values)
+                continue
             _ask_all(prompter, questionnaire, programme, values, path, skipped, only=[choice])
             _ask_all(prompter, questionnaire, programme, values, path, skipped)
     except KeyboardInterrupt:
         _save(path, questionnaire, programme, values)
-        raise Interrupted(
-            f"Interrupted. {len(values)} answers are saved in {path}; continue with `migdev assess --resume`."
-        ) from None
+        raise _interrupted(path, values) from None
     final = resolve(questionnaire, values).answers
     done = path.with_name(f"last-{questionnaire.id}.yaml")
     _save(done, questionnaire, programme, final)
-    path.unlink(missing_ok=True)
     prompter.note(f"Your answers are kept in {done}")
     return programme, final
 
@@ -241,7 +422,8 @@ def offer_save(
         if prompter.confirm("Export the recommendations as a Markdown report?", True):
             export_interactively(result, catalog, questionnaire, programme, answers_file, prompter)
     except KeyboardInterrupt:
-        raise Interrupted("Interrupted; your answers are kept in " + str(state_dir())) from None
+        raise _interrupted(session_path(questionnaire.id), values) from None
+    session_path(questionnaire.id).unlink(missing_ok=True)  # the assessment is complete
 
 
 def write_to_chosen_path(
