@@ -154,7 +154,15 @@ def test_back_key_and_back_entry_return_to_the_previous_question(tmp_path: Path)
     child.expect(CHECKBOX)
     child.send(ESC)  # back from the first question: the programme's details
     child.expect("Programme name")
-    child.send("\r\r\r")
+    child.send("\r")
+    child.expect("Country")
+    child.send(ESC)  # Esc goes back a field in the programme's details
+    child.expect("Programme name")
+    child.send("\r")
+    child.expect("Country")
+    child.send("\r")
+    child.expect("Date")
+    child.send("\r")
     child.expect(CHECKBOX)  # forward again through the answered questions
     child.send("\r")
     child.expect(SELECT)
