@@ -95,14 +95,14 @@ def test_a_missing_global_value_after_the_command_is_a_usage_error(runner):
 def test_moving_global_options_keeps_every_argument(args: list[str]):
     moved = _globals_first(args)
     assert sorted(moved) == sorted(args)
-    command = next(
-        (n for n, a in enumerate(args) if not a.startswith("-") and (n == 0 or args[n - 1] != "--data-dir")), None
-    )
-    if command is not None and "--" not in args[:command]:  # the global options come before the command
-        after = moved[moved.index(args[command]) + 1 :]
-        assert "--no-builtin" not in after[: after.index("--")] if "--" in after else "--no-builtin" not in after
     if "--" in args:  # nothing after `--` moves
         assert moved[moved.index("--") :] == args[args.index("--") :]
+    end = moved.index("--") if "--" in moved else len(moved)
+    command = next(
+        (n for n in range(end) if not moved[n].startswith("-") and (n == 0 or moved[n - 1] != "--data-dir")), None
+    )
+    if command is not None:  # the global flags now stand before the command
+        assert "--no-builtin" not in moved[command + 1 : end]
 
 
 def _complete(shell: str, words: str, tmp_path: Path) -> str:
