@@ -145,3 +145,11 @@ def test_show_completion_rejects_other_shells(runner):
     result = runner.invoke(app, ["--show-completion", "tcsh"])
     assert result.exit_code == 2
     assert "bash, zsh or fish" in result.output
+
+
+def test_show_completion_defaults_to_the_login_shell(runner, monkeypatch):
+    monkeypatch.setenv("SHELL", "/usr/bin/zsh")
+    result = runner.invoke(app, ["--show-completion"])
+    assert result.exit_code == 0 and "complete_zsh" in result.stdout
+    monkeypatch.setenv("SHELL", "/bin/tcsh")  # not one migdev completes: the shell must be named
+    assert runner.invoke(app, ["--show-completion"]).exit_code == 2

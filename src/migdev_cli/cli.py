@@ -63,6 +63,16 @@ def _globals_first(args: list[str]) -> list[str]:
     return head[:-1] + moved + head[-1:] + tail if moved else args  # moved only once the command was seen
 
 
+def _your_shell(args: list[str]) -> list[str]:
+    """``--show-completion`` / ``--install-completion`` without a shell's name: the login shell's ($SHELL)."""
+    shell = Path(os.environ.get("SHELL", "")).name
+    for n, arg in enumerate(args):
+        if arg in ("--show-completion", "--install-completion") and shell in _COMPLETION_SHELLS:
+            if n + 1 == len(args) or args[n + 1].startswith("-"):
+                return [*args[: n + 1], shell, *args[n + 1 :]]
+    return args
+
+
 def _examples(*commands: str) -> str:
     """A command's help epilog: one or two examples, kept as written (``\\b`` stops click rewrapping)."""
     return "\b\nExamples:\n" + "\n".join(f"  {command}" for command in commands)
@@ -73,7 +83,7 @@ class _Group(TyperGroup):
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if ctx.parent is None:
-            args = _globals_first(args)
+            args = _your_shell(_globals_first(args))
         return super().parse_args(ctx, args)
 
     def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
@@ -231,8 +241,8 @@ def _main(
             callback=_show_completion,
             expose_value=False,
             is_eager=True,
-            help="Print the completion script for bash, zsh or fish, e.g. for ~/.bashrc: "
-            'eval "$(migdev --show-completion bash)".',
+            help="Print the completion script for bash, zsh or fish (default: your $SHELL), e.g. for "
+            '~/.bashrc: eval "$(migdev --show-completion bash)".',
         ),
     ] = None,
     install_completion: Annotated[
@@ -243,7 +253,7 @@ def _main(
             callback=_install_completion,
             expose_value=False,
             is_eager=True,
-            help="Install completion of commands, options and ids for bash, zsh or fish.",
+            help="Install completion of commands, options and ids for bash, zsh or fish (default: your $SHELL).",
         ),
     ] = None,
 ) -> None:
