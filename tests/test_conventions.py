@@ -153,3 +153,15 @@ def test_show_completion_defaults_to_the_login_shell(runner, monkeypatch):
     assert result.exit_code == 0 and "complete_zsh" in result.stdout
     monkeypatch.setenv("SHELL", "/bin/tcsh")  # not one migdev completes: the shell must be named
     assert runner.invoke(app, ["--show-completion"]).exit_code == 2
+
+
+def test_install_completion_writes_to_the_shells_start_up_file(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MIGDEV_DATA")}
+    env.update(HOME=str(tmp_path), SHELL="/bin/bash")
+    code = "from migdev_cli.cli import main; main()"
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "--install-completion"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "bash completion installed" in proc.stdout
+    assert "migdev" in (tmp_path / ".bashrc").read_text()
