@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from migdev_cli.cli import _globals_first, app
+from migdev_cli.cli import app
+from migdev_cli.cli_support import globals_first
 
 
 def _commands() -> list[tuple[list[str], object]]:
@@ -93,7 +94,7 @@ def test_a_missing_global_value_after_the_command_is_a_usage_error(runner):
     st.lists(st.sampled_from(["list", "show", "x", "--json", "--top", "3", "--data-dir", "D", "--no-builtin", "--"]))
 )
 def test_moving_global_options_keeps_every_argument(args: list[str]):
-    moved = _globals_first(args)
+    moved = globals_first(args)
     assert sorted(moved) == sorted(args)
     if "--" in args:  # nothing after `--` moves
         assert moved[moved.index("--") :] == args[args.index("--") :]

@@ -17,6 +17,16 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
+from .cli_support import (
+    complete_from,
+    complete_instrument_ids,
+    complete_questionnaire_ids,
+    examples,
+    globals_first,
+    install_completion,
+    show_completion,
+    your_shell,
+)
 from .errors import DataError, ExitCode, Interrupted, MigdevError, UsageError
 
 # click's own exceptions (usage errors, exit, abort) keep their meaning; typer may vendor click.
@@ -26,64 +36,12 @@ _CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "Cl
 )
 
 
-# Global options: accepted before or after the command (`migdev instruments list --data-dir DIR`).
-_GLOBAL_VALUED, _GLOBAL_FLAGS = ("--data-dir",), ("--no-builtin",)
-_ROOT_VALUED = (*_GLOBAL_VALUED, "--show-completion", "--install-completion")
-_COMPLETION_SHELLS = ("bash", "zsh", "fish")
-
-
-def _globals_first(args: list[str]) -> list[str]:
-    """``args`` with the global options found after the command moved before it (nothing after ``--``)."""
-    head: list[str] = []  # the root's options and the command's name
-    moved: list[str] = []
-    tail: list[str] = []
-    command_seen = False
-    i = 0
-    while i < len(args):
-        arg, following = args[i], args[i + 1] if i + 1 < len(args) else None
-        if arg == "--":
-            (tail if command_seen else head).extend(args[i:])
-            break
-        if not command_seen:
-            if arg in _ROOT_VALUED and following not in (None, "--"):
-                head += [arg, following]
-                i += 2
-                continue
-            head.append(arg)
-            command_seen = not arg.startswith("-")
-        elif arg in _GLOBAL_VALUED and following not in (None, "--"):
-            moved += [arg, following]
-            i += 2
-            continue
-        elif arg in _GLOBAL_FLAGS or arg.startswith(tuple(f"{o}=" for o in _GLOBAL_VALUED)):
-            moved.append(arg)
-        else:
-            tail.append(arg)
-        i += 1
-    return head[:-1] + moved + head[-1:] + tail if moved else args  # moved only once the command was seen
-
-
-def _your_shell(args: list[str]) -> list[str]:
-    """``--show-completion`` / ``--install-completion`` without a shell's name: the login shell's ($SHELL)."""
-    shell = Path(os.environ.get("SHELL", "")).name
-    for n, arg in enumerate(args):
-        if arg in ("--show-completion", "--install-completion") and shell in _COMPLETION_SHELLS:
-            if n + 1 == len(args) or args[n + 1].startswith("-"):
-                return [*args[: n + 1], shell, *args[n + 1 :]]
-    return args
-
-
-def _examples(*commands: str) -> str:
-    """A command's help epilog: one or two examples, kept as written (``\\b`` stops click rewrapping)."""
-    return "\b\nExamples:\n" + "\n".join(f"  {command}" for command in commands)
-
-
 class _Group(TyperGroup):
     """Maps every migdev error to its exit code and a message on stderr, without a traceback."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         if ctx.parent is None:
-            args = _your_shell(_globals_first(args))
+            args = your_shell(globals_first(args))
         return super().parse_args(ctx, args)
 
     def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
@@ -127,7 +85,7 @@ class _Group(TyperGroup):
 app = typer.Typer(
     cls=_Group,
     help="Needs assessment and instrument toolbox for migrant and diaspora business creation, investment and trade.",
-    epilog=_examples("migdev assess", "migdev instruments list --area investment"),
+    epilog=examples("migdev assess", "migdev instruments list --area investment"),
     no_args_is_help=True,
     add_completion=False,  # --show-completion / --install-completion are below, taking the shell's name
     pretty_exceptions_enable=False,
@@ -137,13 +95,13 @@ app = typer.Typer(
 instruments_app = typer.Typer(
     cls=_Group,
     help="Browse the instrument catalog.",
-    epilog=_examples("migdev instruments list", "migdev instruments show transnational-mentoring"),
+    epilog=examples("migdev instruments list", "migdev instruments show transnational-mentoring"),
     no_args_is_help=True,
 )
 questionnaire_app = typer.Typer(
     cls=_Group,
     help="Show or export the needs-assessment questionnaire.",
-    epilog=_examples("migdev questionnaire show", "migdev questionnaire xlsform survey.xlsx"),
+    epilog=examples("migdev questionnaire show", "migdev questionnaire xlsform survey.xlsx"),
     no_args_is_help=True,
 )
 app.add_typer(instruments_app, name="instruments")
@@ -154,66 +112,6 @@ def _version(value: bool) -> None:
     if value:
         typer.echo(f"migdev {__version__}")
         raise typer.Exit()
-
-
-def _completion_shell(value: str | None) -> str | None:
-    if value is not None and value not in _COMPLETION_SHELLS:
-        raise typer.BadParameter(f"{value!r}: choose bash, zsh or fish")
-    return value
-
-
-def _show_completion(value: str | None) -> None:
-    if _completion_shell(value):
-        from typer._completion_shared import get_completion_script
-
-        typer.echo(get_completion_script(prog_name="migdev", complete_var="_MIGDEV_COMPLETE", shell=str(value)))
-        raise typer.Exit()
-
-
-def _install_completion(value: str | None) -> None:
-    if _completion_shell(value):
-        from typer._completion_shared import install
-
-        shell, path = install(shell=value, prog_name="migdev", complete_var="_MIGDEV_COMPLETE")
-        typer.echo(f"{shell} completion installed in {path}; it works in new terminals.")
-        raise typer.Exit()
-
-
-def _completion_catalog(ctx: typer.Context) -> Any:
-    """The catalog for a completion: --data-dir and --no-builtin as typed so far; None when it cannot load."""
-    from .catalog import load
-
-    params = ctx.find_root().params
-    data_dir = params.get("data_dir") or os.environ.get("MIGDEV_DATA_DIR") or None
-    try:
-        return load(Path(data_dir) if data_dir else None, bool(params.get("no_builtin")) and data_dir is not None)
-    except Exception:  # a completion never prints an error
-        return None
-
-
-def _complete_instrument_ids(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    catalog = _completion_catalog(ctx)
-    if catalog is None:
-        return []
-    return [(i.id, i.name) for i in catalog.sorted_instruments() if i.id.startswith(incomplete)]
-
-
-def _complete_questionnaire_ids(ctx: typer.Context, incomplete: str) -> list[tuple[str, str]]:
-    catalog = _completion_catalog(ctx)
-    if catalog is None:
-        return []
-    return [(q.id, q.title) for qid, q in sorted(catalog.questionnaires.items()) if qid.startswith(incomplete)]
-
-
-def _complete_from(vocabulary: str) -> Any:
-    """A completion callback offering the ids of one of vocab's dictionaries (imported only when completing)."""
-
-    def complete(incomplete: str) -> list[tuple[str, str]]:
-        from . import vocab
-
-        return [(k, v) for k, v in getattr(vocab, vocabulary).items() if k.startswith(incomplete)]
-
-    return complete
 
 
 @app.callback()
@@ -233,24 +131,24 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
-    show_completion: Annotated[
+    completion_script: Annotated[
         str | None,
         typer.Option(
             "--show-completion",
             metavar="SHELL",
-            callback=_show_completion,
+            callback=show_completion,
             expose_value=False,
             is_eager=True,
             help="Print the completion script for bash, zsh or fish (default: your $SHELL), e.g. for "
             '~/.bashrc: eval "$(migdev --show-completion bash)".',
         ),
     ] = None,
-    install_completion: Annotated[
+    completion_install: Annotated[
         str | None,
         typer.Option(
             "--install-completion",
             metavar="SHELL",
-            callback=_install_completion,
+            callback=install_completion,
             expose_value=False,
             is_eager=True,
             help="Install completion of commands, options and ids for bash, zsh or fish (default: your $SHELL).",
@@ -308,26 +206,26 @@ def _check_choice(option: str, value: str | None, allowed: dict[str, str]) -> No
 
 @instruments_app.command(
     "list",
-    epilog=_examples("migdev instruments list --area trade", "migdev instruments list --search mentoring --json"),
+    epilog=examples("migdev instruments list --area trade", "migdev instruments list --search mentoring --json"),
 )
 def instruments_list(
     ctx: typer.Context,
     area: Annotated[
         str | None,
         typer.Option(
-            help="business_creation, investment, trade, enabling_environment", autocompletion=_complete_from("AREAS")
+            help="business_creation, investment, trade, enabling_environment", autocompletion=complete_from("AREAS")
         ),
     ] = None,
     stage: Annotated[
-        str | None, typer.Option(help="Migration-cycle stage, e.g. return.", autocompletion=_complete_from("STAGES"))
+        str | None, typer.Option(help="Migration-cycle stage, e.g. return.", autocompletion=complete_from("STAGES"))
     ] = None,
     target: Annotated[
         str | None,
-        typer.Option(help="Target group, e.g. low_skilled_migrants.", autocompletion=_complete_from("TARGET_GROUPS")),
+        typer.Option(help="Target group, e.g. low_skilled_migrants.", autocompletion=complete_from("TARGET_GROUPS")),
     ] = None,
     actor: Annotated[
         str | None,
-        typer.Option(help="Actor on either side, e.g. local_authorities.", autocompletion=_complete_from("ACTORS")),
+        typer.Option(help="Actor on either side, e.g. local_authorities.", autocompletion=complete_from("ACTORS")),
     ] = None,
     search: Annotated[str | None, typer.Option(help="Text to find in name, summary and examples.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
@@ -354,7 +252,7 @@ def instruments_list(
 
 @instruments_app.command(
     "show",
-    epilog=_examples("migdev instruments show transnational-mentoring", "migdev instruments show diaspora-bond --json"),
+    epilog=examples("migdev instruments show transnational-mentoring", "migdev instruments show diaspora-bond --json"),
 )
 def instruments_show(
     ctx: typer.Context,
@@ -363,7 +261,7 @@ def instruments_show(
         typer.Argument(
             metavar="ID",
             help="Instrument id (see `migdev instruments list`).",
-            autocompletion=_complete_instrument_ids,
+            autocompletion=complete_instrument_ids,
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole instrument as JSON.")] = False,
@@ -385,7 +283,7 @@ def instruments_show(
 # --------------------------------------------------------------------------- validate, schema
 
 
-@app.command(epilog=_examples("migdev validate my-catalog/", "migdev validate my-catalog/ --alone"))
+@app.command(epilog=examples("migdev validate my-catalog/", "migdev validate my-catalog/ --alone"))
 def validate(
     ctx: typer.Context,
     directory: Annotated[
@@ -429,7 +327,7 @@ def validate(
     typer.echo(line)
 
 
-@app.command(epilog=_examples("migdev schema instrument > instrument.schema.json", "migdev schema answers"))
+@app.command(epilog=examples("migdev schema instrument > instrument.schema.json", "migdev schema answers"))
 def schema(
     kind: Annotated[str, typer.Argument(help="instrument, questionnaire or answers")] = "instrument",
 ) -> None:
@@ -443,12 +341,12 @@ def schema(
 # --------------------------------------------------------------------------- questionnaire
 
 
-@questionnaire_app.command("show", epilog=_examples("migdev questionnaire show", "migdev questionnaire show --json"))
+@questionnaire_app.command("show", epilog=examples("migdev questionnaire show", "migdev questionnaire show --json"))
 def questionnaire_show(
     ctx: typer.Context,
     questionnaire_id: Annotated[
         str | None,
-        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=_complete_questionnaire_ids),
+        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=complete_questionnaire_ids),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print questions, choices and conditions as JSON.")] = False,
 ) -> None:
@@ -466,14 +364,14 @@ def questionnaire_show(
 
 @questionnaire_app.command(
     "xlsform",
-    epilog=_examples("migdev questionnaire xlsform survey.xlsx", "migdev assess --responses survey-export.csv"),
+    epilog=examples("migdev questionnaire xlsform survey.xlsx", "migdev assess --responses survey-export.csv"),
 )
 def questionnaire_xlsform(
     ctx: typer.Context,
     output: Annotated[Path, typer.Argument(metavar="OUT.xlsx", help="The XLSForm workbook to write.")],
     questionnaire_id: Annotated[
         str | None,
-        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=_complete_questionnaire_ids),
+        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=complete_questionnaire_ids),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT.xlsx if it exists.")] = False,
 ) -> None:
@@ -529,7 +427,7 @@ def _assess_responses(
 
 
 @app.command(
-    epilog=_examples("migdev assess --save-answers programme.yaml", "migdev assess --answers programme.yaml --top 5")
+    epilog=examples("migdev assess --save-answers programme.yaml", "migdev assess --answers programme.yaml --top 5")
 )
 def assess(
     ctx: typer.Context,
@@ -545,7 +443,7 @@ def assess(
     force: Annotated[bool, typer.Option("--force", help="Overwrite --save-answers if it exists.")] = False,
     questionnaire_id: Annotated[
         str | None,
-        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=_complete_questionnaire_ids),
+        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=complete_questionnaire_ids),
     ] = None,
     responses: Annotated[
         Path | None,
@@ -632,7 +530,7 @@ def _export_responses(
 
 @app.command(
     "export",
-    epilog=_examples(
+    epilog=examples(
         "migdev export --answers programme.yaml --output report.md",
         "migdev export --responses survey-export.csv --output survey-report.md",
     ),
