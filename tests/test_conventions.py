@@ -166,3 +166,12 @@ def test_install_completion_writes_to_the_shells_start_up_file(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     assert "bash completion installed" in proc.stdout
     assert "migdev" in (tmp_path / ".bashrc").read_text()
+
+
+def test_a_plain_install_has_what_every_main_flow_needs():
+    """The field survey is a main flow: openpyxl (XLSForm export, XLSX responses) is no extra."""
+    import tomllib
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    names = {dep.split(">")[0].split("=")[0].split("<")[0].strip().lower() for dep in project["dependencies"]}
+    assert {"openpyxl", "typer", "rich", "pydantic", "pyyaml", "questionary"} <= names
