@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -12,14 +13,15 @@ import yaml
 pexpect = pytest.importorskip("pexpect")
 pytestmark = [pytest.mark.pty, pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")]
 
-DOWN = "\x1b[B"
+DOWN, LEFT, ESC = "\x1b[B", "\x1b[D", "\x1b"
 CHECKBOX, SELECT, REVIEW = "Space to tick", "arrow keys, Enter", "Review your answers"
+PROGRAMME_FIELDS = 3  # name, country, date: listed on the review screen before the questions
 
 
 def spawn(state: Path, *args: str):
     env = dict(os.environ, MIGDEV_STATE_DIR=str(state), COLUMNS="200", TERM="xterm")
     env.pop("MIGDEV_DATA_DIR", None)
-    return pexpect.spawn(
+    child = pexpect.spawn(
         sys.executable,
         ["-m", "migdev_cli", "assess", *args],
         env=env,
@@ -27,6 +29,8 @@ def spawn(state: Path, *args: str):
         timeout=30,
         dimensions=(50, 200),
     )
+    child.logfile_read = io.StringIO()  # everything shown, for checks on the whole screen
+    return child
 
 
 def answer_programme(child) -> None:
@@ -79,7 +83,7 @@ def test_review_screen_changes_an_answer(tmp_path: Path):
     child = spawn(tmp_path)
     answer_programme(child)
     answer_questions(child)
-    child.send(DOWN + "\r")  # the first question: host programme (multiple choice)
+    child.send(DOWN * (1 + PROGRAMME_FIELDS) + "\r")  # the first question: host programme (multiple choice)
     child.expect(CHECKBOX)
     child.send(DOWN + " \r")  # tick the second programme type as well
     child.expect(REVIEW)
@@ -100,6 +104,7 @@ def test_ctrl_c_exits_130_and_resume_loses_nothing(tmp_path: Path):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
+    assert "error" not in child.logfile_read.getvalue().lower()
     saved = yaml.safe_load((tmp_path / "session-core.yaml").read_text())
     assert list(saved["answers"]) == ["programme_type", "budget", "cofinancing"]
     assert saved["programme"]["country"] == "Ghana"
@@ -125,3 +130,116 @@ def test_resume_without_saved_session_is_a_clear_error(tmp_path: Path):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 1
+
+
+def test_back_key_and_back_entry_return_to_the_previous_question(tmp_path: Path):
+    child = spawn(tmp_path)
+    answer_programme(child)
+    child.expect(CHECKBOX)  # programme type
+    child.send(" \r")
+    child.expect(SELECT)  # budget
+    child.send(LEFT)
+    child.expect(CHECKBOX)  # back at programme type; its answer is kept and can be changed
+    child.send(DOWN + " \r")
+    # the labels chosen are echoed on one line, not a count of selections
+    child.expect("Investment climate and SME strategies, Private-sector development")
+    child.expect("budget")
+    child.expect(SELECT)
+    child.send(DOWN + "\r")  # the second budget
+    child.expect("co-finance")
+    child.expect(SELECT)
+    child.send(DOWN * 3 + "\r")  # the back entry, after Yes, No and Don't know
+    child.expect("budget")
+    child.expect(SELECT)
+    child.send(ESC)  # Esc goes back as well
+    child.expect(CHECKBOX)
+    child.send(ESC)  # back from the first question: the programme's details
+    child.expect("Programme name")
+    child.send("\r")
+    child.expect("Country")
+    child.send(ESC)  # Esc goes back a field in the programme's details
+    child.expect("Programme name")
+    child.send("\r")
+    child.expect("Country")
+    child.send("\r")
+    child.expect("Date")
+    child.send("\r")
+    child.expect(CHECKBOX)  # forward again through the answered questions
+    child.send("\r")
+    child.expect(SELECT)
+    child.send("\r")
+    child.expect("co-finance")
+    child.sendcontrol("c")
+    child.expect("migdev assess --resume")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "selections)" not in child.logfile_read.getvalue()
+    saved = yaml.safe_load((tmp_path / "session-core.yaml").read_text())
+    assert saved["answers"] == {
+        "programme_type": ["investment_climate_sme", "private_sector_development"],
+        "budget": "100k_to_1m",
+    }
+
+
+def test_review_screen_edits_the_programme_details(tmp_path: Path):
+    child = spawn(tmp_path)
+    answer_programme(child)
+    answer_questions(child)
+    child.send(DOWN + "\r")  # Programme name
+    child.expect("Programme name")
+    child.sendcontrol("u")
+    child.send("Renamed programme\r")
+    child.expect(REVIEW)
+    child.expect("Renamed programme")
+    child.send(DOWN * 2 + "\r")  # Country
+    child.expect("Country")
+    child.sendcontrol("u")
+    child.send("Senegal\r")
+    child.expect(REVIEW)
+    child.send("\r")
+    child.expect("Recommended instruments")
+    finish(child)
+    kept = yaml.safe_load((tmp_path / "last-core.yaml").read_text())
+    assert kept["programme"]["name"] == "Renamed programme"
+    assert kept["programme"]["country"] == "Senegal"
+
+
+def test_ctrl_c_at_the_save_prompt_leaves_the_answers_resumable(tmp_path: Path):
+    child = spawn(tmp_path)
+    answer_programme(child)
+    asked = answer_questions(child)
+    child.send("\r")
+    child.expect("Save your answers")
+    child.sendcontrol("c")
+    child.expect("migdev assess --resume")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "error" not in child.logfile_read.getvalue().lower()
+    saved = yaml.safe_load((tmp_path / "session-core.yaml").read_text())
+    assert len(saved["answers"]) == asked
+
+    resumed = spawn(tmp_path, "--resume")
+    resumed.expect(f"Resuming: {asked} answers restored")
+    resumed.expect(REVIEW)  # nothing left to ask: straight to the review
+    resumed.send("\r")
+    resumed.expect("Recommended instruments")
+    finish(resumed)
+    assert resumed.exitstatus == 0
+    assert not (tmp_path / "session-core.yaml").exists()
+
+
+def test_progress_never_counts_past_its_total(tmp_path: Path):
+    child = spawn(tmp_path)
+    answer_programme(child)
+    seen = []
+    while True:
+        i = child.expect([r"question (\d+) of (\d+)", REVIEW])
+        if i == 1:
+            break
+        seen.append((int(child.match.group(1)), int(child.match.group(2))))
+        j = child.expect([CHECKBOX, SELECT])
+        child.send(" \r" if j == 0 else "\r")
+    child.close(force=True)
+    assert [n for n, _ in seen] == list(range(1, len(seen) + 1))
+    assert all(n <= total for n, total in seen) and seen[-1][0] == seen[-1][1]

@@ -18,7 +18,17 @@ import typer
 from typer.core import TyperGroup
 
 from . import __version__
-from .errors import DataError, ExitCode, MigdevError, MigdevWarning, UsageError
+from .cli_support import (
+    complete_from,
+    complete_instrument_ids,
+    complete_questionnaire_ids,
+    examples,
+    globals_first,
+    install_completion,
+    show_completion,
+    your_shell,
+)
+from .errors import DataError, ExitCode, Interrupted, MigdevError, MigdevWarning, UsageError
 from .escaping import visible
 
 # click's own exceptions (usage errors, exit, abort) keep their meaning; typer may vendor click.
@@ -32,6 +42,20 @@ _CLICK_ERRORS: tuple[type[Exception], ...] = tuple(
 
 class _Group(TyperGroup):
     """Maps every migdev error to its exit code and a message on stderr, without a traceback."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            args = your_shell(globals_first(args))
+        return super().parse_args(ctx, args)
+
+    def _main_shell_completion(self, ctx_args: Any, prog_name: str, complete_var: str | None = None) -> None:
+        # Shell completion asks the program itself (_MIGDEV_COMPLETE=...); typer's completion
+        # classes, which match the scripts of --show-completion, are registered only then.
+        if os.environ.get(complete_var or f"_{prog_name}_COMPLETE".replace("-", "_").upper()):
+            from typer._completion_classes import completion_init
+
+            completion_init()
+        super()._main_shell_completion(ctx_args, prog_name, complete_var)
 
     def invoke(self, ctx: Any) -> Any:
         with warnings.catch_warnings():
@@ -52,7 +76,8 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except MigdevError as exc:
-            prefix = "" if isinstance(exc, DataError) else "error: "  # problems already start with file:line
+            # problems start with file:line; an interruption is not an error
+            prefix = "" if isinstance(exc, (DataError, Interrupted)) else "error: "
             for line in exc.lines():  # a file name or a value from a file may hold control characters
                 typer.echo(visible(prefix + line, keep=""), err=True)
             raise typer.Exit(exc.exit_code) from None
@@ -80,14 +105,24 @@ class _Group(TyperGroup):
 app = typer.Typer(
     cls=_Group,
     help="Needs assessment and instrument toolbox for migrant and diaspora business creation, investment and trade.",
+    epilog=examples("migdev assess", "migdev instruments list --area investment"),
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=False,  # --show-completion / --install-completion are below, taking the shell's name
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
-instruments_app = typer.Typer(cls=_Group, help="Browse the instrument catalog.", no_args_is_help=True)
+instruments_app = typer.Typer(
+    cls=_Group,
+    help="Browse the instrument catalog.",
+    epilog=examples("migdev instruments list", "migdev instruments show transnational-mentoring"),
+    no_args_is_help=True,
+)
 questionnaire_app = typer.Typer(
-    cls=_Group, help="Show or export the needs-assessment questionnaire.", no_args_is_help=True
+    cls=_Group,
+    help="Show or export the needs-assessment questionnaire.",
+    epilog=examples("migdev questionnaire show", "migdev questionnaire xlsform survey.xlsx"),
+    no_args_is_help=True,
 )
 app.add_typer(instruments_app, name="instruments")
 app.add_typer(questionnaire_app, name="questionnaire")
@@ -116,6 +151,29 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    completion_script: Annotated[
+        str | None,
+        typer.Option(
+            "--show-completion",
+            metavar="SHELL",
+            callback=show_completion,
+            expose_value=False,
+            is_eager=True,
+            help="Print the completion script for bash, zsh or fish (default: your $SHELL), e.g. for "
+            '~/.bashrc: eval "$(migdev --show-completion bash)".',
+        ),
+    ] = None,
+    completion_install: Annotated[
+        str | None,
+        typer.Option(
+            "--install-completion",
+            metavar="SHELL",
+            callback=install_completion,
+            expose_value=False,
+            is_eager=True,
+            help="Install completion of commands, options and ids for bash, zsh or fish (default: your $SHELL).",
+        ),
+    ] = None,
 ) -> None:
     if no_builtin and data_dir is None:
         raise typer.BadParameter("--no-builtin needs --data-dir (or MIGDEV_DATA_DIR)", param_hint="--no-builtin")
@@ -151,13 +209,29 @@ def _check_choice(option: str, value: str | None, allowed: dict[str, str]) -> No
 # --------------------------------------------------------------------------- instruments
 
 
-@instruments_app.command("list")
+@instruments_app.command(
+    "list",
+    epilog=examples("migdev instruments list --area trade", "migdev instruments list --search mentoring --json"),
+)
 def instruments_list(
     ctx: typer.Context,
-    area: Annotated[str | None, typer.Option(help="business_creation, investment, trade, enabling_environment")] = None,
-    stage: Annotated[str | None, typer.Option(help="Migration-cycle stage, e.g. return.")] = None,
-    target: Annotated[str | None, typer.Option(help="Target group, e.g. low_skilled_migrants.")] = None,
-    actor: Annotated[str | None, typer.Option(help="Actor on either side, e.g. local_authorities.")] = None,
+    area: Annotated[
+        str | None,
+        typer.Option(
+            help="business_creation, investment, trade, enabling_environment", autocompletion=complete_from("AREAS")
+        ),
+    ] = None,
+    stage: Annotated[
+        str | None, typer.Option(help="Migration-cycle stage, e.g. return.", autocompletion=complete_from("STAGES"))
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option(help="Target group, e.g. low_skilled_migrants.", autocompletion=complete_from("TARGET_GROUPS")),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(help="Actor on either side, e.g. local_authorities.", autocompletion=complete_from("ACTORS")),
+    ] = None,
     search: Annotated[str | None, typer.Option(help="Text to find in name, summary and examples.")] = None,
     evidence: Annotated[
         str | None, typer.Option(metavar="LEVEL", help="Evidence level: rigorous, analogue, monitoring, anecdotal.")
@@ -191,10 +265,20 @@ def instruments_list(
     print_instruments(console(), found)
 
 
-@instruments_app.command("show")
+@instruments_app.command(
+    "show",
+    epilog=examples("migdev instruments show transnational-mentoring", "migdev instruments show diaspora-bond --json"),
+)
 def instruments_show(
     ctx: typer.Context,
-    instrument_id: Annotated[str, typer.Argument(metavar="ID", help="Instrument id (see `migdev instruments list`).")],
+    instrument_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="ID",
+            help="Instrument id (see `migdev instruments list`).",
+            autocompletion=complete_instrument_ids,
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole instrument as JSON.")] = False,
 ) -> None:
     """Show one instrument's fact sheet."""
@@ -214,7 +298,7 @@ def instruments_show(
 # --------------------------------------------------------------------------- validate, schema
 
 
-@app.command()
+@app.command(epilog=examples("migdev validate my-catalog/", "migdev validate my-catalog/ --alone"))
 def validate(
     ctx: typer.Context,
     directory: Annotated[
@@ -258,7 +342,7 @@ def validate(
     typer.echo(visible(line, keep=""))
 
 
-@app.command()
+@app.command(epilog=examples("migdev schema instrument > instrument.schema.json", "migdev schema answers"))
 def schema(
     kind: Annotated[str, typer.Argument(help="instrument, questionnaire or answers")] = "instrument",
 ) -> None:
@@ -272,10 +356,13 @@ def schema(
 # --------------------------------------------------------------------------- questionnaire
 
 
-@questionnaire_app.command("show")
+@questionnaire_app.command("show", epilog=examples("migdev questionnaire show", "migdev questionnaire show --json"))
 def questionnaire_show(
     ctx: typer.Context,
-    questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
+    questionnaire_id: Annotated[
+        str | None,
+        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=complete_questionnaire_ids),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print questions, choices and conditions as JSON.")] = False,
 ) -> None:
     """Show the questions with ids, types, choices and conditions."""
@@ -290,11 +377,17 @@ def questionnaire_show(
     console().print(questionnaire_view(questionnaire))
 
 
-@questionnaire_app.command("xlsform")
+@questionnaire_app.command(
+    "xlsform",
+    epilog=examples("migdev questionnaire xlsform survey.xlsx", "migdev assess --responses survey-export.csv"),
+)
 def questionnaire_xlsform(
     ctx: typer.Context,
     output: Annotated[Path, typer.Argument(metavar="OUT.xlsx", help="The XLSForm workbook to write.")],
-    questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
+    questionnaire_id: Annotated[
+        str | None,
+        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=complete_questionnaire_ids),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite OUT.xlsx if it exists.")] = False,
 ) -> None:
     """Write the questionnaire as an XLSForm for KoBoToolbox or ODK (field surveys)."""
@@ -357,7 +450,9 @@ def _assess_responses(
     print_consolidated(result, top if top is not None else 10)
 
 
-@app.command()
+@app.command(
+    epilog=examples("migdev assess --save-answers programme.yaml", "migdev assess --answers programme.yaml --top 5")
+)
 def assess(
     ctx: typer.Context,
     answers: Annotated[
@@ -370,7 +465,10 @@ def assess(
     top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the top N instruments.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the ranking as JSON.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --save-answers if it exists.")] = False,
-    questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
+    questionnaire_id: Annotated[
+        str | None,
+        typer.Option("--questionnaire", "-q", help="Questionnaire id.", autocompletion=complete_questionnaire_ids),
+    ] = None,
     responses: Annotated[
         Path | None,
         typer.Option(
@@ -472,7 +570,13 @@ def _export_responses(
         typer.echo(f"Report written to {visible(target, keep='')}", err=True)
 
 
-@app.command("export")
+@app.command(
+    "export",
+    epilog=examples(
+        "migdev export --answers programme.yaml --output report.md",
+        "migdev export --responses survey-export.csv --output survey-report.md",
+    ),
+)
 def export_report(
     ctx: typer.Context,
     answers: Annotated[

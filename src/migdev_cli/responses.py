@@ -152,7 +152,7 @@ def _read_xlsx(path: Path, name: str) -> list[list[str]]:
     try:
         from openpyxl import load_workbook
     except ImportError:
-        raise MigdevError(f"{name}: reading XLSX needs openpyxl: pip install 'migdev[xlsx]' (or export CSV)") from None
+        raise MigdevError(f"{name}: reading XLSX needs openpyxl: reinstall migdev (pip install .)") from None
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)

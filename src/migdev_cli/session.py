@@ -26,6 +26,7 @@ from typing import Any
 
 from .answers import Value, resolve
 from .answers_file import dump_answers, load_answers
+from .conditions import evaluate, questions_in
 from .errors import DataError, Interrupted, MigdevError, NoTerminal
 from .escaping import visible
 from .fileio import private_dir_problem, write_atomic
@@ -123,8 +124,21 @@ def _load(path: Path, questionnaire: Questionnaire) -> tuple[Programme, dict[str
     return doc.programme, values
 
 
+MAX_TEXT = 5000  # the longest programme name, country or date an answers file accepts
+BACK = "\x00back"  # what a prompt returns when the user asks for the previous question
+BACK_LABEL = "<- Back to the previous question"
+KEYS = {
+    "multiple": "Space: tick  Enter: confirm  Left or Esc: back  Ctrl-C: stop (answers kept)",
+    "single": "Arrows: move  Enter: confirm  Left or Esc: back  Ctrl-C: stop (answers kept)",
+}
+
+
 class Prompter:
-    """Asks one question with questionary (arrow keys); Ctrl-C raises KeyboardInterrupt."""
+    """Asks one question with questionary (arrow keys); Ctrl-C raises KeyboardInterrupt.
+
+    Select and checkbox prompts go back on Left or Esc and list a back entry as well; text
+    prompts go back on Esc. Both return :data:`BACK` then.
+    """
 
     def __init__(self) -> None:
         import questionary
@@ -132,6 +146,10 @@ class Prompter:
 
         self.q = questionary
         self.out = Console(highlight=False)
+
+    @property
+    def width(self) -> int:
+        return max(40, self.out.width)
 
     def header(self, text: str) -> None:
         from rich.text import Text
@@ -143,29 +161,47 @@ class Prompter:
 
         self.out.print(Text(visible(text), style="dim"))
 
-    @staticmethod
-    def _run(question: Any) -> Any:
-        """Ask; SIGINT from another process (not only Ctrl-C typed) interrupts, as in a text prompt."""
+    def echo(self, message: str, answer: str) -> None:
+        """A question and its answer as it stays on screen (wrapped, never cut)."""
+        from rich.text import Text
+
+        self.out.print(
+            Text.assemble(("? ", "bold green"), (visible(message), "bold"), " ", (visible(answer), "yellow"))
+        )
+
+    def _ask(self, prompt: Any, keys: tuple[str, ...] = ("left", "escape")) -> Any:
+        """Run a questionary prompt with the back keys bound; SIGINT from another process (not
+        only Ctrl-C typed) interrupts it, as it does a text prompt."""
         from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
         from prompt_toolkit.keys import Keys
 
         bindings = KeyBindings()
 
         @bindings.add(Keys.SIGINT, eager=True)
-        def _(event: Any) -> None:
+        def _interrupt(event: Any) -> None:
             event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
 
-        app = question.application
-        app.key_bindings = merge_key_bindings([app.key_bindings, bindings]) if app.key_bindings else bindings
-        return question.unsafe_ask()
+        for key in keys:
 
-    def text(self, message: str, default: str = "") -> str:
-        typed = str(self._run(self.q.text(message, default=default)) or "").strip()
+            @bindings.add(key, eager=key != "escape")
+            def _back(event: Any) -> None:
+                event.app.exit(result=BACK)
+
+        app = prompt.application
+        app.key_bindings = merge_key_bindings([app.key_bindings, bindings])
+        return prompt.unsafe_ask()
+
+    def text(self, message: str, default: str = "", back: bool = False) -> str:
+        prompt = self.q.text(message, default=default)
+        answer = self._ask(prompt, ("escape",) if back else ())
+        if answer == BACK:
+            return BACK
+        typed = str(answer or "").strip()[:MAX_TEXT]
         # bytes a terminal sent that are not UTF-8 arrive as lone surrogates, which no file can hold
         return typed.encode("utf-8", "replace").decode("utf-8")
 
     def confirm(self, message: str, default: bool = True) -> bool:
-        return bool(self._run(self.q.confirm(message, default=default)))
+        return bool(self._ask(self.q.confirm(message, default=default), ()))
 
     def ask(self, question: Question, current: Value | None) -> Value | None:
         Choice = self.q.Choice
@@ -175,12 +211,16 @@ class Prompter:
         ]
         if question.allow_dont_know:
             options.append(Choice(title=DONT_KNOW_LABEL, value=DONT_KNOW))
+        message = visible(question.text, keep="")
         if question.type == "multiple":
             chosen = set(current if isinstance(current, list) else [current] if current else [])
             for option in options:
                 option.checked = option.value in chosen
+            options.append(Choice(title=BACK_LABEL + " (tick it and press Enter)", value=BACK))
 
             def check(selection: list[str]) -> bool | str:
+                if BACK in selection:
+                    return True
                 error = question.combination_error(selection)
                 if error:
                     return error
@@ -188,27 +228,114 @@ class Prompter:
                     return "Choose at least one (Space to tick, Enter to confirm)"
                 return True
 
-            picked = self._run(
+            picked = self._ask(
                 self.q.checkbox(
-                    visible(question.text, keep=""),
+                    message,
                     choices=options,
                     validate=check,
-                    instruction="(Space to tick, Enter to confirm)",
+                    instruction="(Space to tick, Enter)",
+                    erase_when_done=True,
                 )
             )
-            return [str(o.value) for o in options if o.value in picked] or None
-        default = current if isinstance(current, str) and current in question.values else None
-        return self._run(
-            self.q.select(
-                visible(question.text, keep=""), choices=options, default=default, instruction="(arrow keys, Enter)"
+            if picked == BACK or BACK in picked:
+                return BACK
+            answer: Value | None = [str(o.value) for o in options if o.value in picked] or None
+        else:
+            default = current if isinstance(current, str) and current in question.values else None
+            options.append(Choice(title=BACK_LABEL, value=BACK))
+            chosen = self._ask(
+                self.q.select(
+                    message,
+                    choices=options,
+                    default=default,
+                    instruction="(arrow keys, Enter)",
+                    erase_when_done=True,
+                )
             )
-        )
+            if chosen == BACK:
+                return BACK
+            answer = None if chosen is None else str(chosen)
+        self.echo(message, _label(question, answer) if answer is not None else "(skipped)")
+        return answer
 
     def pick(self, message: str, options: list[tuple[str, str]]) -> str:
+        """Choose one of ``(title, value)``; long titles wrap to the terminal's width."""
         Choice = self.q.Choice
-        return self._run(
-            self.q.select(message, choices=[Choice(title=visible(t, keep=""), value=v) for t, v in options])
-        )
+        choices = [Choice(title=wrap_entry(visible(t, keep=""), self.width), value=v) for t, v in options]
+        return str(self._ask(self.q.select(message, choices=choices, erase_when_done=True), ()))
+
+
+def wrap_entry(title: str, width: int) -> str:
+    """A menu entry wrapped to ``width`` columns: the pointer's 3 columns first, continuation lines
+    indented to match, and a column spare so that the terminal never wraps a line itself."""
+    import textwrap
+
+    return "\n   ".join(textwrap.wrap(title, max(10, width - 4), break_on_hyphens=False) or [""])
+
+
+def to_ask(questionnaire: Questionnaire, values: dict[str, Value], skipped: set[str]) -> list[Question]:
+    """The questions the interview asks with these answers: the visible ones, and those whose
+    condition waits on a question still to be answered. Progress counts these."""
+    kept = resolve(questionnaire, values).answers
+    out: list[Question] = []
+    coming: set[str] = set()  # visible, not answered nor skipped
+    for question in questionnaire.questions:
+        if question.when is None:
+            shown = True
+        else:
+            result = evaluate(question.when, kept)
+            shown = result is True or (result is None and any(q in coming for q in questions_in(question.when)))
+        if shown:
+            out.append(question)
+            if question.id not in kept and question.id not in skipped:
+                coming.add(question.id)
+    return out
+
+
+_PROGRAMME_FIELDS = {
+    "name": "Programme name:",
+    "country": "Country of origin covered:",
+    "date": "Date of the assessment:",
+}
+
+
+def _ask_programme(
+    prompter: Prompter,
+    programme: Programme,
+    fields: list[str] | None = None,
+    save: Callable[[Programme], None] | None = None,
+) -> Programme | None:
+    """Ask the programme's details (or only ``fields``); Esc goes back a field. None: back from the first.
+    ``save`` keeps each detail as soon as it is typed (an interruption before the last loses none)."""
+    fields = fields or list(_PROGRAMME_FIELDS)
+    data = {"name": programme.name, "country": programme.country, "date": programme.date}
+    if data["date"] is None:
+        data["date"] = _dt.date.today().isoformat()
+    if len(fields) > 1:
+        prompter.header("About the programme (for the report title)")
+        prompter.note("Enter: confirm  Esc: back a field  Ctrl-C: stop (answers kept)")
+    i = 0
+    while i < len(fields):
+        answer = prompter.text(_PROGRAMME_FIELDS[fields[i]], data[fields[i]] or "", back=True)
+        if answer == BACK:
+            if i == 0:
+                return None
+            i -= 1
+            continue
+        data[fields[i]] = answer or None
+        if save is not None and answer:  # the fields not reached yet keep what they had
+            later = {f: getattr(programme, f) for f in fields[i + 1 :]}
+            save(Programme(**{**data, **later}))
+        i += 1
+    return Programme(**data)
+
+
+class _Back(Exception):
+    """Back from the first question: to the programme's details."""
+
+    def __init__(self, furthest: str) -> None:
+        super().__init__(furthest)
+        self.furthest = furthest  # where the user first went back
 
 
 def _ask_all(
@@ -219,25 +346,51 @@ def _ask_all(
     path: Path,
     skipped: set[str],
     only: list[str] | None = None,
+    start: str | None = None,
+    furthest: str | None = None,
 ) -> None:
-    """Ask every visible question not yet answered or skipped (or exactly ``only``), saving after each."""
+    """Ask every visible question not yet answered or skipped (or exactly ``only``), saving after each.
+
+    Back goes to the previous visible question; from there the interview steps forward through
+    the questions already answered until it reaches the one where the user went back. Back from
+    the first question raises :class:`_Back`; back from a question picked on the review screen
+    returns to the review. ``start`` and ``furthest`` step forward from ``start`` in the same way.
+    """
     sections = questionnaire.sections
+    order = {q.id: n for n, q in enumerate(questionnaire.questions)}
+    target = start  # the question to show next (after going back, or stepping forward)
     while True:
-        visible = resolve(questionnaire, values).visible(questionnaire)
+        shown = resolve(questionnaire, values).visible(questionnaire)
         if only is not None:
-            pending = [q for q in visible if q.id in only]
+            pending = [q for q in shown if q.id in only]
         else:
-            pending = [q for q in visible if q.id not in values and q.id not in skipped]
-        if not pending:
+            pending = [q for q in shown if q.id not in values and q.id not in skipped]
+        by_id = {q.id: q for q in shown}
+        if target in by_id:
+            question = by_id[target]
+        elif pending:
+            question = pending[0]
+        else:
             return
-        question = pending[0]
         section = questionnaire.section_of(question.id)
+        counted = to_ask(questionnaire, values, skipped)
         prompter.header(
             f"{section.title} (section {sections.index(section) + 1} of {len(sections)})"
-            f" - question {visible.index(question) + 1} of {len(visible)}"
+            f" - question {counted.index(question) + 1} of {len(counted)}"
         )
         prompter.note(question.help)
+        prompter.note(KEYS["multiple" if question.type == "multiple" else "single"])
         answer = prompter.ask(question, values.get(question.id))
+        if answer == BACK:
+            if only is not None:
+                return
+            before = [q for q in shown if order[q.id] < order[question.id]]
+            if furthest is None or order[question.id] > order[furthest]:
+                furthest = question.id
+            if not before:
+                raise _Back(furthest)
+            target = before[-1].id
+            continue
         if answer is None:  # an optional question left empty
             values.pop(question.id, None)
             skipped.add(question.id)
@@ -247,6 +400,15 @@ def _ask_all(
         _save(path, questionnaire, programme, values)
         if only is not None:
             only.remove(question.id)
+            continue
+        target = None
+        if furthest is not None:
+            shown = resolve(questionnaire, values).visible(questionnaire)
+            after = [q for q in shown if order[q.id] > order[question.id]]
+            if after and order[after[0].id] < order[furthest]:
+                target = after[0].id
+            else:
+                furthest = None
 
 
 def _label(question: Question, value: Value | None) -> str:
@@ -256,11 +418,18 @@ def _label(question: Question, value: Value | None) -> str:
     return ", ".join(question.label_of(v) for v in items)
 
 
-MAX_TEXT = 5000  # the longest programme name, country or date an answers file accepts
+def _interrupted(path: Path, values: dict[str, Value]) -> Interrupted:
+    return Interrupted(
+        f"Interrupted. {len(values)} answers are saved in {path}; continue with `migdev assess --resume`."
+    )
 
 
 def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Programme, dict[str, Value]]:
-    """Run the interview in a terminal; returns the programme and the answers that count."""
+    """Run the interview in a terminal; returns the programme and the answers that count.
+
+    The unfinished assessment stays in the state directory until :func:`offer_save` is done,
+    so Ctrl-C at any point, the save prompts included, leaves it for ``--resume``.
+    """
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise NoTerminal(
             "no interactive terminal: run `migdev assess --answers FILE` instead "
@@ -275,7 +444,15 @@ def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[
     prompter = Prompter()
     programme = Programme()
     values: dict[str, Value] = {}
-    keep_old = False  # an unfinished interview not resumed: kept until this one saves something
+    # An unfinished interview the user chose not to resume is kept until this one saves something.
+    keep_old = False
+
+    def save(details: Programme) -> None:
+        nonlocal keep_old, programme
+        programme = details
+        _save(path, questionnaire, programme, values)
+        keep_old = False
+
     if resume:
         if not path.exists():
             raise MigdevError(f"nothing to resume: no interrupted assessment in {path.parent}")
@@ -290,35 +467,41 @@ def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[
                 True,
             )
         except KeyboardInterrupt:
-            raise Interrupted("Interrupted; the unfinished assessment is kept.") from None
+            raise Interrupted(
+                "Interrupted; the unfinished assessment is kept: continue with `migdev assess --resume`."
+            ) from None
         if again:
             programme, values = saved_programme, saved
         else:
             keep_old = True
     try:
-        if programme.name is None or (programme.country is None and programme.date is None and not values):
-            prompter.header("About the programme (for the report title)")
-            name = prompter.text("Programme name:", programme.name or "")[:MAX_TEXT]
-            programme = Programme(name=name or None)
-            if name:  # kept if the interview stops before the country and date
-                _save(path, questionnaire, programme, values)
-                keep_old = False
-            country = prompter.text("Country of origin covered:")[:MAX_TEXT]
-            programme = Programme(name=name or None, country=country or None)
-            date = prompter.text("Date of the assessment:", _dt.date.today().isoformat())[:MAX_TEXT]
-            programme = Programme(name=name or None, country=country or None, date=date or None)
-            _save(path, questionnaire, programme, values)
-            keep_old = False
         skipped: set[str] = set()
-        _ask_all(prompter, questionnaire, programme, values, path, skipped)
+        # the details are asked when the name is missing, or when an interruption came before the country and date
+        details_missing = programme.country is None and programme.date is None and not values
+        ask_details, start, furthest = programme.name is None or details_missing, None, None
         while True:
-            visible = resolve(questionnaire, values).visible(questionnaire)
-            options = [("Show the results", "")] + [
-                (f"{q.text}  ->  {_label(q, values.get(q.id))}", q.id) for q in visible
+            if ask_details:
+                save(_ask_programme(prompter, programme, save=save) or programme)
+            try:
+                _ask_all(prompter, questionnaire, programme, values, path, skipped, start=start, furthest=furthest)
+                break
+            except _Back as back:  # from the first question to the programme's details, then forward again
+                ask_details, furthest = True, back.furthest
+                start = questionnaire.questions[0].id
+        while True:
+            shown = resolve(questionnaire, values).visible(questionnaire)
+            options = [("Show the results", "")]
+            options += [
+                (f"{label} {getattr(programme, key) or '(none)'}", f"\x00{key}")
+                for key, label in _PROGRAMME_FIELDS.items()
             ]
+            options += [(f"{q.text}  ->  {_label(q, values.get(q.id))}", q.id) for q in shown]
             choice = prompter.pick("Review your answers: pick one to change, or show the results", options)
             if not choice:
                 break
+            if choice.startswith("\x00"):
+                save(_ask_programme(prompter, programme, [choice[1:]]) or programme)
+                continue
             _ask_all(prompter, questionnaire, programme, values, path, skipped, only=[choice])
             _ask_all(prompter, questionnaire, programme, values, path, skipped)
     except KeyboardInterrupt:
@@ -327,13 +510,10 @@ def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[
                 f"Interrupted; the unfinished assessment in {path} is kept (continue it with `migdev assess --resume`)."
             ) from None
         _save(path, questionnaire, programme, values)
-        raise Interrupted(
-            f"Interrupted. {len(values)} answers are saved in {path}; continue with `migdev assess --resume`."
-        ) from None
+        raise _interrupted(path, values) from None
     final = resolve(questionnaire, values).answers
     done = path.with_name(f"last-{questionnaire.id}.yaml")
     _save(done, questionnaire, programme, final)
-    path.unlink(missing_ok=True)
     prompter.note(f"Your answers are kept in {done}")
     return programme, final
 
@@ -351,6 +531,7 @@ def offer_save(
     answers_file: str | None = str(saved_to) if saved_to else None
     with _terminate_as_interrupt():
         _offer(prompter, result, catalog, questionnaire, programme, values, saved_to, answers_file)
+    session_path(questionnaire.id).unlink(missing_ok=True)  # the assessment is complete
 
 
 def _offer(
@@ -378,7 +559,7 @@ def _offer(
         if prompter.confirm("Export the recommendations as a Markdown report?", True):
             export_interactively(result, catalog, questionnaire, programme, answers_file, prompter)
     except KeyboardInterrupt:
-        raise Interrupted("Interrupted; your answers are kept in " + str(state_dir())) from None
+        raise _interrupted(session_path(questionnaire.id), values) from None
 
 
 def write_to_chosen_path(

@@ -236,7 +236,7 @@ def xlsform_bytes(questionnaire: Questionnaire) -> bytes:
         from openpyxl import Workbook
         from openpyxl.styles import Font
     except ImportError:
-        raise MigdevError("writing an XLSForm needs openpyxl: pip install 'migdev[xlsx]'") from None
+        raise MigdevError("writing an XLSForm needs openpyxl: reinstall migdev (pip install .)") from None
 
     sheets = xlsform_rows(questionnaire)
     workbook = Workbook()
