@@ -12,6 +12,7 @@ Nothing here prints, asks or parses options.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 from . import fileio
 from .errors import MigdevError, OutputExists, UsageError
-from .escaping import json_safe
+from .escaping import json_safe, visible
 from .report import FORMAT_VERSION, build_report  # noqa: F401  (the report's API lives here too)
 from .report_blocks import Picture
 from .report_layout import CHART_CAPTION, report_blocks
@@ -166,6 +167,7 @@ def write_report_files(report: dict[str, Any], target: Path | None, fmt: str, fo
     """
     written = Written()
     png: bytes | None = None
+    chart: Path | None = None  # the PNG beside a Markdown report
     if fmt in ("markdown", "docx") and report["ranking"] and (target is not None or fmt == "docx"):
         if chart_available():
             png = draw_chart(report)
@@ -176,18 +178,18 @@ def write_report_files(report: dict[str, Any], target: Path | None, fmt: str, fo
     elif fmt == "docx":
         data = render_docx(report, png)
     elif fmt == "markdown":
-        chart_file = None
-        if target is not None and png is not None:
-            chart = chart_path(target)
-            fileio.write_atomic(chart, png, force=force)
-            written.files.append(chart)
-            chart_file = chart.name
-        data = render_markdown(report, chart_file)
+        chart = chart_path(target) if target is not None and png is not None else None
+        if chart is not None and os.path.lexists(chart) and not force:  # checked before anything is written
+            raise OutputExists(f"{visible(chart, keep='')} already exists; use --force to overwrite it")
+        data = render_markdown(report, chart.name if chart is not None else None)
     else:
         raise MigdevError(f"unknown report format {fmt!r}")
-    write_report(target, data, force)
+    write_report(target, data, force)  # the report first: a failure leaves no chart without its report
     if target is not None:
-        written.files.insert(0, target)
+        written.files.append(target)
+    if chart is not None and png is not None:
+        fileio.write_atomic(chart, png, force=force)
+        written.files.append(chart)
     return written
 
 
