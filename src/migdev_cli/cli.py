@@ -304,33 +304,67 @@ def _answers_from_file(path: Path, catalog: Any) -> tuple[Any, Any, dict[str, An
     return questionnaire, doc.programme, values
 
 
-def _responses(ctx: typer.Context, path: Path, questionnaire_id: str | None, skip_invalid: bool) -> Any:
-    """Rank a survey export; every skipped row and warning goes to stderr."""
-    from .responses import assess_responses
+def _responses(
+    ctx: typer.Context,
+    path: Path,
+    questionnaire_id: str | None,
+    skip_invalid: bool,
+    answers: Path | None,
+    on_respondent: Any = None,
+) -> Any:
+    """Read, score and consolidate a survey export; the designer's answers come from ``answers``.
+    Every skipped row (as it is met) and every warning goes to stderr."""
+    from .consolidate import assess_responses
 
     catalog = _catalog(ctx)
-    questionnaire = catalog.questionnaire(questionnaire_id)
-    result = assess_responses(path, questionnaire, catalog.instruments.values(), skip_invalid=skip_invalid)
-    for skipped in result.skipped:
-        typer.echo(skipped.line(), err=True)
-    if result.skipped:
-        typer.echo(f"Skipped {len(result.skipped)} of {result.rows} rows (--skip-invalid).", err=True)
+    designer: dict[str, Any] | None = None
+    if answers is not None:
+        questionnaire, _, designer = _answers_from_file(answers, catalog)
+        if questionnaire_id is not None and questionnaire_id != questionnaire.id:
+            raise UsageError(f"--questionnaire {questionnaire_id} does not match the answers file's {questionnaire.id}")
+    else:
+        questionnaire = catalog.questionnaire(questionnaire_id)
+    result = assess_responses(
+        path,
+        questionnaire,
+        catalog.instruments.values(),
+        designer=designer,
+        designer_file=None if answers is None else str(answers),
+        skip_invalid=skip_invalid,
+        on_respondent=on_respondent,
+        on_skipped=lambda skipped: typer.echo(skipped.line(), err=True),
+    )
+    if result.skipped_count:
+        typer.echo(f"Skipped {result.skipped_count} of {result.rows} rows (--skip-invalid).", err=True)
     for warning in result.warnings:
         typer.echo(f"warning: {warning}", err=True)
     return result
 
 
 def _assess_responses(
-    ctx: typer.Context, path: Path, questionnaire_id: str | None, skip_invalid: bool, as_json: bool, top: int | None
+    ctx: typer.Context,
+    path: Path,
+    questionnaire_id: str | None,
+    skip_invalid: bool,
+    answers: Path | None,
+    output: str,
+    top: int | None,
 ) -> None:
-    """`assess --responses`: per-respondent rankings and the consolidated ranking of a survey export."""
-    from .responses import print_consolidated
+    """`assess --responses`: per-respondent rankings and the consolidated ranking of a survey export.
+    ``output`` is table, json or jsonl; the JSON forms stream each respondent (see survey_report)."""
+    if output == "table":
+        from .render import console
+        from .survey_render import print_consolidated
 
-    result = _responses(ctx, path, questionnaire_id, skip_invalid)
-    if as_json:
-        _print_json(result.to_dict(top))
+        result = _responses(ctx, path, questionnaire_id, skip_invalid, answers)
+        print_consolidated(console(), result, top if top is not None else 10)
         return
-    print_consolidated(result, top if top is not None else 10)
+    from .survey_report import JsonSpool, write_json, write_jsonl
+
+    with JsonSpool() as spool:
+        result = _responses(ctx, path, questionnaire_id, skip_invalid, answers, spool.add)
+        (write_json if output == "json" else write_jsonl)(result, spool, sys.stdout, top)
+        sys.stdout.flush()
 
 
 @app.command()
@@ -345,6 +379,12 @@ def assess(
     ] = None,
     top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the top N instruments.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the ranking as JSON.")] = False,
+    as_jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl", help="With --responses: JSON Lines, the consolidated result, then one line per respondent."
+        ),
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --save-answers if it exists.")] = False,
     questionnaire_id: Annotated[str | None, typer.Option("--questionnaire", "-q", help="Questionnaire id.")] = None,
     responses: Annotated[
@@ -352,7 +392,7 @@ def assess(
         typer.Option(
             "--responses",
             help="A KoBoToolbox or ODK Central export (CSV or XLSX) of the XLSForm: rank per respondent "
-            "and consolidate.",
+            "and consolidate (with --answers: the programme's answers to the designer's questions).",
         ),
     ] = None,
     skip_invalid: Annotated[
@@ -361,12 +401,15 @@ def assess(
 ) -> None:
     """Run the needs assessment and rank the instruments that fit."""
     if responses is not None:
-        if answers is not None or resume or save_answers is not None:
-            raise UsageError("--responses cannot be combined with --answers, --resume or --save-answers")
-        _assess_responses(ctx, responses, questionnaire_id, skip_invalid, as_json, top)
+        if resume or save_answers is not None:
+            raise UsageError("--responses cannot be combined with --resume or --save-answers")
+        if as_json and as_jsonl:
+            raise UsageError("--json and --jsonl cannot be combined")
+        output = "json" if as_json else "jsonl" if as_jsonl else "table"
+        _assess_responses(ctx, responses, questionnaire_id, skip_invalid, answers, output, top)
         return
-    if skip_invalid:
-        raise UsageError("--skip-invalid needs --responses")
+    if skip_invalid or as_jsonl:
+        raise UsageError(f"{'--skip-invalid' if skip_invalid else '--jsonl'} needs --responses")
     if save_answers is not None and str(save_answers) == "-":
         raise UsageError("--save-answers needs a file name; '-' (standard output) is not supported")
     from .answers import save_answers as write_answers
@@ -412,20 +455,32 @@ def assess(
 
 
 def _export_responses(
-    ctx: typer.Context, path: Path, target: Path | None, fmt: str, force: bool, top: int, skip_invalid: bool
+    ctx: typer.Context,
+    path: Path,
+    answers: Path | None,
+    target: Path | None,
+    fmt: str,
+    force: bool,
+    top: int,
+    skip_invalid: bool,
 ) -> None:
     """`export --responses`: the consolidated report of a survey export, with the stakeholder breakdown."""
+    import io
+
     from .export import write_report
-    from .responses import render_consolidated_markdown
+    from .survey_report import JsonSpool, MarkdownSpool, write_json, write_markdown
 
-    result = _responses(ctx, path, None, skip_invalid)
+    text = io.StringIO()
     if fmt == "json":
-        from .export import render_json
-
-        text = render_json(result.to_dict())
+        with JsonSpool() as spool:
+            result = _responses(ctx, path, None, skip_invalid, answers, spool.add)
+            write_json(result, spool, text)
     else:
-        text = render_consolidated_markdown(result, top=None, group_top=top)
-    write_report(target, text, force)
+        names = {i.id: i.name for i in _catalog(ctx).instruments.values()}
+        with MarkdownSpool(names) as markdown:
+            result = _responses(ctx, path, None, skip_invalid, answers, markdown.add)
+            write_markdown(result, markdown, text, top=None, group_top=top)
+    write_report(target, text.getvalue(), force)
     if target is not None:
         typer.echo(f"Report written to {target}", err=True)
 
@@ -444,7 +499,11 @@ def export_report(
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
     responses: Annotated[
         Path | None,
-        typer.Option("--responses", help="A survey export (CSV or XLSX): write the consolidated report instead."),
+        typer.Option(
+            "--responses",
+            help="A survey export (CSV or XLSX): write the consolidated report instead "
+            "(--answers then gives the programme's answers to the designer's questions).",
+        ),
     ] = None,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="With --responses: skip rows with problems (each is listed).")
@@ -456,13 +515,13 @@ def export_report(
     from .scoring import Scorer
 
     _check_choice("--format", fmt, {"markdown": "Markdown", "json": "JSON"})
-    if (answers is None) == (responses is None):
-        raise UsageError("give either --answers FILE or --responses FILE")
+    if answers is None and responses is None:
+        raise UsageError("give --answers FILE, --responses FILE, or both (the programme's answers and a survey)")
     target = None if str(output) == "-" else output
     if target is not None and target.exists() and not force:
         raise OutputExists(f"{target} already exists; use --force to overwrite it")
     if responses is not None:
-        _export_responses(ctx, responses, target, fmt, force, top, skip_invalid)
+        _export_responses(ctx, responses, answers, target, fmt, force, top, skip_invalid)
         return
     if skip_invalid:
         raise UsageError("--skip-invalid needs --responses")

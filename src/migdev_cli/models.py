@@ -367,6 +367,10 @@ class Question(Model):
     required: bool = True
     weight: Weight = 1
     when: Condition | None = None
+    asked_of: Annotated[
+        Literal["designer", "stakeholder"],
+        Described("Who answers it in a field survey: the programme's designer or every stakeholder"),
+    ] = "stakeholder"
 
     def __post_init__(self) -> None:
         values = [c.value for c in self.choices]

@@ -1,0 +1,138 @@
+"""Scoring every respondent of a survey: :meth:`Scorer.scores`, remembered per distinct set of answers.
+
+Each respondent is scored exactly as one ``migdev assess`` scores the same answers (without the
+sensitivity check): the scores come from :meth:`Scorer.scores`, ranked as the assessment ranks
+them (equal scores share a rank, ties listed by name). Respondents who give the same answers
+share one result: results are remembered per answer set, up to ``MEMO_SIZE`` of them (the
+oldest is forgotten first), so memory stays bounded however many respondents a file has. A
+test checks every rank, score and exclusion against :meth:`Scorer.assess`.
+
+The designer's answers (questions marked ``asked_of: designer``) come from the programme's
+answers file and are the same for every respondent; without that file they are unanswered.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from .answers import Value, resolve
+from .models import Instrument, Questionnaire
+from .scoring import Scorer
+
+TOP = 3
+MEMO_SIZE = 20_000
+_Key = tuple[tuple[str, str | tuple[str, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One respondent's result; score tuples follow :attr:`SurveyScorer.ids`, in tenths of a point."""
+
+    zeroed: tuple[int, ...]  # the score, 0 when excluded
+    squares: tuple[int, ...]
+    excluded_flags: tuple[int, ...]  # 1 when excluded
+    top_flags: tuple[int, ...]  # 1 when ranked 1 to TOP
+    ranking: tuple[tuple[int, str, float], ...]  # (rank, id, score)
+    excluded: tuple[str, ...]
+    ignored: tuple[str, ...]  # answered in the survey, but hidden by the questionnaire's conditions
+    counted: _Key  # the survey answers that count, to stakeholder questions: for the disagreement
+    fragment: str  # the JSON members "top" to "ignored_answers" of this result
+
+    @property
+    def top(self) -> list[str]:
+        return [iid for rank, iid, _ in self.ranking if rank <= TOP]
+
+
+def answer_key(values: Mapping[str, Value]) -> _Key:
+    return tuple((q, v if isinstance(v, str) else tuple(v)) for q, v in values.items())
+
+
+class SurveyScorer:
+    """Scores respondents' answers (see the module docstring)."""
+
+    def __init__(
+        self,
+        questionnaire: Questionnaire,
+        instruments: Iterable[Instrument],
+        designer: Mapping[str, Value] | None = None,
+    ) -> None:
+        self.questionnaire = questionnaire
+        self.instruments = sorted(instruments, key=lambda i: i.id)
+        self.scorer = Scorer(questionnaire, self.instruments)
+        self.ids = [i.id for i in self.instruments]
+        self.position = {iid: n for n, iid in enumerate(self.ids)}
+        self.names = {i.id: i.name for i in self.instruments}
+        self.designer_questions = [q.id for q in questionnaire.questions if q.asked_of == "designer"]
+        designer = designer or {}
+        # only the designer's questions are taken from the answers file
+        self.designer = {q: designer[q] for q in self.designer_questions if q in designer}
+        self.stakeholder_questions = {q.id for q in questionnaire.questions if q.asked_of == "stakeholder"}
+        self._memo: OrderedDict[_Key, Scored] = OrderedDict()
+        self.hits = 0
+
+    def score(self, values: Mapping[str, Value]) -> Scored:
+        """The result for one respondent's survey answers (the designer's are added here)."""
+        key = answer_key(values)
+        memo = self._memo
+        hit = memo.get(key)
+        if hit is not None:
+            self.hits += 1
+            return hit
+        result = self._compute(values)
+        memo[key] = result
+        if len(memo) > MEMO_SIZE:
+            memo.popitem(last=False)
+        return result
+
+    def _compute(self, values: Mapping[str, Value]) -> Scored:
+        raw: dict[str, Value] = {**self.designer}
+        raw.update((q, v) for q, v in values.items() if q in self.stakeholder_questions)
+        scores = self.scorer.scores(raw)
+        resolved = resolve(self.questionnaire, raw)
+        names = self.names
+        order = sorted(
+            ((s, names[iid].lower(), iid) for iid, s in scores.items() if s is not None),
+            key=lambda t: (-t[0], t[1], t[2]),
+        )
+        ranking: list[tuple[int, str, float]] = []
+        for position, (s, _, iid) in enumerate(order, start=1):
+            rank = ranking[-1][0] if ranking and ranking[-1][2] == s else position
+            ranking.append((rank, iid, s))
+        n = len(self.ids)
+        zeroed = [0] * n
+        excluded_flags = [0] * n
+        top_flags = [0] * n
+        excluded = []
+        for iid, s in scores.items():
+            i = self.position[iid]
+            if s is None:
+                excluded_flags[i] = 1
+                excluded.append(iid)
+            else:
+                zeroed[i] = round(s * 10)
+        for rank, iid, _ in ranking:
+            if rank <= TOP:
+                top_flags[self.position[iid]] = 1
+        ignored = tuple(q for q in resolved.ignored if q in values)
+        counted = tuple((q, v if isinstance(v, str) else tuple(v)) for q, v in resolved.answers.items() if q in values)
+        excluded.sort(key=lambda iid: (names[iid].lower(), iid))  # as the assessment lists them
+        top = [iid for rank, iid, _ in ranking if rank <= TOP]
+        fragment = (
+            f'"top": {json.dumps(top)}, "ranking": '
+            + json.dumps([{"rank": r, "id": iid, "score": s} for r, iid, s in ranking])
+            + f', "excluded": {json.dumps(excluded)}, "ignored_answers": {json.dumps(list(ignored))}'
+        )
+        return Scored(
+            zeroed=tuple(zeroed),
+            squares=tuple(z * z for z in zeroed),
+            excluded_flags=tuple(excluded_flags),
+            top_flags=tuple(top_flags),
+            ranking=tuple(ranking),
+            excluded=tuple(excluded),
+            ignored=ignored,
+            counted=counted,
+            fragment=fragment,
+        )
