@@ -369,3 +369,19 @@ def _question_value(question: Question, cells: list[str], combined: Column | Non
     if chosen:
         return normalise(question, chosen)
     return None
+
+
+def read_respondents(path: Any, questionnaire: Questionnaire) -> tuple[list[Respondent], list[Skipped]]:
+    """Every row of a (small) export as respondents and skipped rows, held in memory.
+
+    The commands stream instead (:func:`migdev_cli.consolidate.assess_responses`)."""
+    from .survey_table import open_table
+
+    table = open_table(path)
+    columns = Columns.of(table.name, table.header, questionnaire)
+    people: list[Respondent] = []
+    skipped: list[Skipped] = []
+    for row in table.rows:
+        item = columns.read(row)
+        (skipped if isinstance(item, Skipped) else people).append(item)  # type: ignore[arg-type]
+    return people, skipped

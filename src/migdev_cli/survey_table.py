@@ -157,9 +157,9 @@ def _csv_rows(handle: IO[str], reader: Any, name: str) -> Iterator[TableRow]:
                     return
                 continue
             last_line = reader.line_num
+            row += 1
             if not any(cells):
                 continue  # a blank line is not a row (the row number still counts it)
-            row += 1
             yield TableRow(row, [c.strip() for c in cells], (start, last_line))
     finally:
         handle.close()
