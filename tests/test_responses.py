@@ -15,11 +15,9 @@ from conftest import answers_strategy, make_data_dir
 from migdev_cli.catalog import load_catalog
 from migdev_cli.cli import app
 from migdev_cli.consolidate import consolidate
-from migdev_cli.errors import DataError
 from migdev_cli.scoring import Scorer
 from migdev_cli.survey_columns import Respondent, read_respondents
 from migdev_cli.survey_scoring import SurveyScorer
-from migdev_cli.vocab import DONT_KNOW
 from migdev_cli.xlsform import questionnaire_to_xlsform
 
 INSTRUMENTS = [
@@ -222,10 +220,7 @@ def test_bad_rows_are_reported_by_row_number_and_exit_1(tmp_path, runner, data):
 def test_unknown_question_column_is_reported_for_rows_with_a_value(tmp_path, runner, data):
     path = tmp_path / "unknown.csv"
     path.write_text(
-        "target/trust,target/trust_notes,target/stage/return,target/stage/cheese\n"
-        "high,,1,0\n"
-        "high,big,1,0\n"
-        "low,,0,1\n",
+        "target/trust,target/trust_notes,target/stage/return,target/stage/cheese\nhigh,,1,0\nhigh,big,1,0\nlow,,0,1\n",
         encoding="utf-8",
     )
     result = _run(runner, data, "--responses", str(path))

@@ -71,6 +71,8 @@ _SYSTEM_GROUPS = frozenset({"meta", "formhub"})
 _ID_COLUMNS = ("_id", "key", "_uuid", "meta/instanceid", "meta-instanceid", "instanceid")
 _TRUE = frozenset({"1", "true", "yes"})
 _FALSE = frozenset({"0", "false", "no"})
+_MISSING: Any = object()
+_PARSED_SIZE = 100_000
 # Columns whose cells may hold a line break (free text): anything that is not an answer.
 _FREE_TEXT = frozenset({"organisation", "system", "unknown"})
 
@@ -203,6 +205,8 @@ class Columns:
     group: Column | None = None
     organisation: Column | None = None
     ids: list[int] = field(default_factory=list)
+    # each question's answer per distinct cell text(s), worked out once (exports repeat them)
+    _parsed: dict[tuple[str, ...], Value | None | ValueError] = field(default_factory=dict)
 
     @classmethod
     def of(cls, name: str, header: list[str], questionnaire: Questionnaire) -> Columns:
@@ -302,13 +306,25 @@ class Columns:
             bad(col.header or f"column {col.index + 1}", col.message or "unknown column")
 
         values: dict[str, Value] = {}
+        parsed = self._parsed
         for question, combined, split in self.questions:
-            try:
-                value = _question_value(question, cells, combined, split)
-            except ValueError as exc:
-                bad(combined.header if combined else question.id, str(exc))
-                continue
-            if value is not None:
+            key = (
+                question.id,
+                cells[combined.index] if combined else "",
+                *[cells[c.index] for c in split],
+            )
+            value = parsed.get(key, _MISSING)
+            if value is _MISSING:
+                try:
+                    value = _question_value(question, cells, combined, split)
+                except ValueError as exc:
+                    value = exc
+                if len(parsed) > _PARSED_SIZE:
+                    parsed.clear()
+                parsed[key] = value
+            if isinstance(value, ValueError):
+                bad(combined.header if combined else question.id, str(value))
+            elif value is not None:
                 values[question.id] = value
         if not values and not problems:
             bad("", "answers no question of the questionnaire")

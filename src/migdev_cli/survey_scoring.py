@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .answers import Value, resolve
+from .conditions import questions_in
 from .models import Instrument, Questionnaire
 from .scoring import Scorer
 
@@ -72,6 +73,11 @@ class SurveyScorer:
         self.stakeholder_questions = {q.id for q in questionnaire.questions if q.asked_of == "stakeholder"}
         self._memo: OrderedDict[_Key, Scored] = OrderedDict()
         self.hits = 0
+        # which questions are shown depends only on the answers their conditions name
+        conditional = [q for q in questionnaire.questions if q.when is not None]
+        self._deciders = list(dict.fromkeys(qid for q in conditional for qid in questions_in(q.when)))
+        self._conditional = [q.id for q in conditional]
+        self._hidden: dict[_Key, frozenset[str]] = {}
 
     def score(self, values: Mapping[str, Value]) -> Scored:
         """The result for one respondent's survey answers (the designer's are added here)."""
@@ -87,11 +93,23 @@ class SurveyScorer:
             memo.popitem(last=False)
         return result
 
+    def _hidden_questions(self, raw: Mapping[str, Value]) -> frozenset[str]:
+        """The questions whose condition the answers do not meet (remembered per deciding answers)."""
+        key = answer_key({q: raw[q] for q in self._deciders if q in raw})
+        hidden = self._hidden.get(key)
+        if hidden is None:
+            resolved = resolve(self.questionnaire, {q: raw[q] for q in self._deciders if q in raw})
+            shown = set(resolved.answers) | set(resolved.unanswered)
+            hidden = self._hidden[key] = frozenset(q for q in self._conditional if q not in shown)
+            if len(self._hidden) > MEMO_SIZE:
+                self._hidden.clear()
+        return hidden
+
     def _compute(self, values: Mapping[str, Value]) -> Scored:
         raw: dict[str, Value] = {**self.designer}
         raw.update((q, v) for q, v in values.items() if q in self.stakeholder_questions)
         scores = self.scorer.scores(raw)
-        resolved = resolve(self.questionnaire, raw)
+        hidden = self._hidden_questions(raw)
         names = self.names
         order = sorted(
             ((s, names[iid].lower(), iid) for iid, s in scores.items() if s is not None),
@@ -116,8 +134,13 @@ class SurveyScorer:
         for rank, iid, _ in ranking:
             if rank <= TOP:
                 top_flags[self.position[iid]] = 1
-        ignored = tuple(q for q in resolved.ignored if q in values)
-        counted = tuple((q, v if isinstance(v, str) else tuple(v)) for q, v in resolved.answers.items() if q in values)
+        ignored = tuple(q for q in self._conditional if q in hidden and q in values)
+        stakeholder = self.stakeholder_questions
+        counted = tuple(
+            (q, v if isinstance(v, str) else tuple(v))
+            for q, v in values.items()
+            if q in stakeholder and q not in hidden
+        )
         excluded.sort(key=lambda iid: (names[iid].lower(), iid))  # as the assessment lists them
         top = [iid for rank, iid, _ in ranking if rank <= TOP]
         fragment = (
