@@ -31,6 +31,7 @@ MAX_CSV_BYTES = 1_000_000_000  # a CSV is streamed; this bounds the time it take
 MAX_XLSX_BYTES = 200_000_000  # the workbook file as stored
 MAX_XLSX_UNPACKED = 500_000_000  # all parts of a workbook, unpacked
 MAX_XLSX_PARTS = 10_000
+MAX_SHARED_STRINGS = 100_000_000  # the shared-strings part, unpacked (the reader holds it whole)
 MAX_XLSX_CELLS = 8_000_000  # rows x columns of the first sheet's extent
 MAX_CELL_CHARS = 32_767  # a spreadsheet cell's own limit
 MAX_COLUMNS = 16_384
@@ -121,7 +122,8 @@ def _open_csv(path: Path, name: str) -> Table:
     if reader.line_num > 1:
         handle.close()
         raise _fail(name, f"the header runs over lines 1-{reader.line_num}: a quote is not closed on line 1", 1)
-    return Table(name, [c.strip() for c in header], _csv_rows(handle, reader, name), "csv")
+    header = [c.strip() for c in header]
+    return Table(name, header, _csv_rows(handle, reader, header, delimiter), "csv")
 
 
 def _csv_message(exc: Exception) -> str:
@@ -137,7 +139,22 @@ def _csv_message(exc: Exception) -> str:
     return text
 
 
-def _csv_rows(handle: IO[str], reader: Any, name: str) -> Iterator[TableRow]:
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _swallowed(cells: list[str], header: list[str], delimiter: str) -> str | None:
+    """Why a row spanning several lines looks like rows merged by an unbalanced quote, or None.
+
+    A quoted cell may hold a line break (free text), but not a later line that holds the
+    separator: that is another row read into the cell."""
+    for i, cell in enumerate(cells):
+        if ("\n" in cell or "\r" in cell) and any(delimiter in line for line in _BREAK.split(cell)[1:]):
+            column = header[i] if i < len(header) else f"column {i + 1}"
+            return f"the quoted cell in column {column!r} runs over the next lines, which hold {delimiter!r} as rows do"
+    return None
+
+
+def _csv_rows(handle: IO[str], reader: Any, header: list[str], delimiter: str) -> Iterator[TableRow]:
     row = 1
     last_line = reader.line_num
     try:
@@ -160,17 +177,22 @@ def _csv_rows(handle: IO[str], reader: Any, name: str) -> Iterator[TableRow]:
             row += 1
             if not any(cells):
                 continue  # a blank line is not a row (the row number still counts it)
-            yield TableRow(row, [c.strip() for c in cells], (start, last_line))
+            problem = None
+            if last_line > start:
+                why = _swallowed(cells, header, delimiter)
+                if why is not None:
+                    problem = f"lines {start}-{last_line} were read as one row: {why} (an unbalanced quote?)"
+            yield TableRow(row, [c.strip() for c in cells], (start, last_line), problem)
     finally:
         handle.close()
 
 
 # --------------------------------------------------------------------------- XLSX
 
-# A cell reference whose column has three letters or whose row has seven digits: the only
-# ones that can make a sheet's extent large, so the scan looks for them alone.
-_FAR_CELL = re.compile(rb'\sr="([A-Z]{3,}|[A-Z]{1,2}[0-9]{7,})([0-9]*)"')
-_ROW_REF = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="([0-9]+)"')
+# The cell and row references of a sheet: the reader sizes the sheet from them (never from
+# <dimension>), so their largest column and row are found before it runs.
+_REF_COLUMNS = re.compile(rb'\sr="([A-Z]+)[0-9]')
+_REF_ROWS = re.compile(rb'\sr="[A-Z]*([0-9]+)"')
 _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 
 
@@ -179,6 +201,21 @@ def _column_number(letters: bytes) -> int:
     for ch in letters:
         n = n * 26 + ch - 64
     return n
+
+
+def _extent(body: bytes, max_col: int, max_row: int) -> tuple[int, int]:
+    """The largest column and row referenced in ``body`` and so far."""
+    letters = set(_REF_COLUMNS.findall(body))
+    if letters:
+        max_col = max(max_col, *map(_column_number, letters))
+    rows = _REF_ROWS.findall(body)
+    if rows:
+        longest = max(map(len, rows))
+        top = max(rows)  # lexical order is numeric order among references of equal length
+        if len(top) < longest:
+            top = max(r for r in rows if len(r) == longest)
+        max_row = max(max_row, int(top))
+    return max_col, max_row
 
 
 def _check_prolog(data: bytes, name: str, part: str) -> None:
@@ -210,6 +247,11 @@ def _scan_workbook(path: Path, name: str) -> None:
             raise _fail(
                 name, f"the workbook unpacks to {declared:,} bytes; the limit is {MAX_XLSX_UNPACKED:,} (export CSV)"
             )
+        for info in infos:
+            if info.filename.endswith("sharedStrings.xml") and info.file_size > MAX_SHARED_STRINGS:
+                raise _fail(
+                    name, f"{info.filename} unpacks to {info.file_size:,} bytes; the limit is {MAX_SHARED_STRINGS:,}"
+                )
         names = {i.filename for i in infos}
         if "xl/workbook.xml" not in names or not any(n.startswith("xl/worksheets/") for n in names):
             raise _fail(name, "not an XLSX workbook (no workbook or no worksheet in it)")
@@ -235,19 +277,10 @@ def _scan_workbook(path: Path, name: str) -> None:
                             raise _fail(
                                 name, f"not a safe XLSX workbook: {info.filename} declares a document type or entities"
                             )
+                        cut = window.rfind(b">") + 1  # references are read from whole tags only
+                        body, tail = window[:cut], window[cut:][-4096:]
                         if sheet:
-                            for letters, digits in _FAR_CELL.findall(window):
-                                if digits:  # three or more letters
-                                    max_col = max(max_col, _column_number(letters))
-                                    max_row = max(max_row, int(digits))
-                                else:  # one or two letters and a long row number
-                                    split = next(i for i, ch in enumerate(letters) if ch < 65)
-                                    max_col = max(max_col, _column_number(letters[:split]))
-                                    max_row = max(max_row, int(letters[split:]))
-                            rows = _ROW_REF.findall(window)
-                            if rows:
-                                max_row = max(max_row, int(rows[-1]), *(int(r) for r in rows[:1]))
-                        tail = chunk[-64:]
+                            max_col, max_row = _extent(body, max_col, max_row)
             except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
                 raise _fail(name, f"not a readable XLSX workbook ({info.filename}: {exc})") from None
             if sheet and max_col > MAX_COLUMNS:
