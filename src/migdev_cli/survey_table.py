@@ -182,7 +182,9 @@ def _csv_rows(handle: IO[str], reader: Any, header: list[str], delimiter: str) -
                 why = _swallowed(cells, header, delimiter)
                 if why is not None:
                     problem = f"lines {start}-{last_line} were read as one row: {why} (an unbalanced quote?)"
-            yield TableRow(row, [c.strip() for c in cells], (start, last_line), problem)
+            # a line break at a cell's end stays: the reader decides whether that column may hold one
+            strip = " \t" if last_line > start else None
+            yield TableRow(row, [c.strip(strip) for c in cells], (start, last_line), problem)
     finally:
         handle.close()
 
