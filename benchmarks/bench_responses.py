@@ -67,9 +67,13 @@ def random_values(questionnaire: Questionnaire, rng: random.Random, asked_of: st
     return values
 
 
-def kobo_rows(questionnaire: Questionnaire, n: int, seed: int):
-    """The header, then n rows, as a KoBoToolbox CSV export of our XLSForm holds them."""
+def kobo_rows(questionnaire: Questionnaire, n: int, seed: int, profiles: int = 0):
+    """The header, then n rows, as a KoBoToolbox CSV export of our XLSForm holds them.
+
+    With ``profiles`` > 0 every row's answers are one of that many random answer sets (a
+    scenario to measure the pipeline around the scoring, not a claim about real surveys)."""
     rng = random.Random(seed)
+    pool = [random_values(questionnaire, rng, "stakeholder") for _ in range(profiles)]
     columns: list[tuple[str, str, str | None]] = [("start", "", None), ("end", "", None)]
     columns += [("respondent/stakeholder", "", None), ("respondent/organisation", "", None)]
     for section in questionnaire.sections:
@@ -83,7 +87,7 @@ def kobo_rows(questionnaire: Questionnaire, n: int, seed: int):
     yield header
     groups = list(STAKEHOLDER_CHOICES)
     for i in range(n):
-        values = random_values(questionnaire, rng, "stakeholder")
+        values = rng.choice(pool) if pool else random_values(questionnaire, rng, "stakeholder")
         row = []
         for name, qid, choice in columns:
             if name == "start":
@@ -214,6 +218,12 @@ def main() -> None:
     parser.add_argument("--xlsx", action="store_true", help="also compare the same rows as XLSX")
     parser.add_argument("--million", action="store_true", help="also run 1,000,000 responses with --jsonl")
     parser.add_argument("--keep", type=Path, help="write the generated files here and keep them")
+    parser.add_argument(
+        "--profiles",
+        type=int,
+        default=0,
+        help="draw every response from this many answer sets (default 0: every response drawn afresh)",
+    )
     args = parser.parse_args()
 
     catalog = load_catalog([builtin_data_dir()], strict_refs=False)
@@ -231,8 +241,9 @@ def main() -> None:
     try:
         for n in sizes:
             path = work / f"responses-{n}.csv"
-            write_csv(path, kobo_rows(questionnaire, n, args.seed))
-            print(f"{n:,} responses, {path.stat().st_size / 1e6:.0f} MB CSV ({env_note}):")
+            write_csv(path, kobo_rows(questionnaire, n, args.seed, args.profiles))
+            drawn = f"drawn from {args.profiles:,} answer sets" if args.profiles else "each drawn afresh"
+            print(f"{n:,} responses ({drawn}), {path.stat().st_size / 1e6:.0f} MB CSV ({env_note}):")
             floor, floor_rss, _ = run([sys.executable, "-c", FLOOR, str(path)])
             report("floor: csv module reads every row", floor, floor_rss, floor, 0)
             base = [*migdev(), "assess", "--responses", str(path), "--answers", str(programme)]
@@ -245,7 +256,7 @@ def main() -> None:
                 report(f"assess --responses CSV {' '.join(extra) or '(table)'}", seconds, rss, floor, code)
             if args.xlsx and n < 1_000_000:
                 xlsx = work / f"responses-{n}.xlsx"
-                write_xlsx(xlsx, kobo_rows(questionnaire, n, args.seed))
+                write_xlsx(xlsx, kobo_rows(questionnaire, n, args.seed, args.profiles))
                 seconds, rss, code = run(
                     [*migdev(), "assess", "--responses", str(xlsx), "--answers", str(programme)] + ["--json"]
                 )

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from .answers import Value, normalise
@@ -103,6 +104,7 @@ class Respondent:
     id: str | None = None  # the export's _id, KEY, _uuid or instanceID
     stakeholder: str | None = None
     organisation: str | None = None
+    key: tuple[tuple[str, str | tuple[str, ...]], ...] | None = None  # the answers, hashable
 
 
 @dataclass
@@ -205,8 +207,9 @@ class Columns:
     group: Column | None = None
     organisation: Column | None = None
     ids: list[int] = field(default_factory=list)
-    # each question's answer per distinct cell text(s), worked out once (exports repeat them)
-    _parsed: dict[tuple[str, ...], Value | None | ValueError] = field(default_factory=dict)
+    # per question: its columns' cells and its answer per distinct cell text(s), worked out
+    # once (exports repeat them)
+    _readers: list[tuple[Question, Column | None, list[Column], Any, dict[Any, Any]]] = field(default_factory=list)
 
     @classmethod
     def of(cls, name: str, header: list[str], questionnaire: Questionnaire) -> Columns:
@@ -248,6 +251,9 @@ class Columns:
             (q, combined.get(q.id), split.get(q.id, []))
             for q in questionnaire.questions
             if q.id in combined or q.id in split
+        ]
+        result._readers = [
+            (q, c, sp, itemgetter(*[x.index for x in ([c] if c else []) + sp]), {}) for q, c, sp in result.questions
         ]
         result.unknown = [c for c in columns if c.kind == "unknown"]
         result.group = next((c for c in columns if c.kind == "stakeholder"), None)
@@ -306,26 +312,26 @@ class Columns:
             bad(col.header or f"column {col.index + 1}", col.message or "unknown column")
 
         values: dict[str, Value] = {}
-        parsed = self._parsed
-        for question, combined, split in self.questions:
-            key = (
-                question.id,
-                cells[combined.index] if combined else "",
-                *[cells[c.index] for c in split],
-            )
-            value = parsed.get(key, _MISSING)
+        key: list[tuple[str, str | tuple[str, ...]]] = []
+        for question, combined, split, getter, parsed in self._readers:
+            text = getter(cells)
+            value = parsed.get(text, _MISSING)
             if value is _MISSING:
                 try:
-                    value = _question_value(question, cells, combined, split)
+                    answer = _question_value(question, cells, combined, split)
+                    value = None if answer is None else (answer, answer if isinstance(answer, str) else tuple(answer))
                 except ValueError as exc:
                     value = exc
                 if len(parsed) > _PARSED_SIZE:
                     parsed.clear()
-                parsed[key] = value
+                parsed[text] = value
+            if value is None:
+                continue
             if isinstance(value, ValueError):
                 bad(combined.header if combined else question.id, str(value))
-            elif value is not None:
-                values[question.id] = value
+            else:
+                values[question.id] = value[0]
+                key.append((question.id, value[1]))
         if not values and not problems:
             bad("", "answers no question of the questionnaire")
 
@@ -345,6 +351,7 @@ class Columns:
             id=next((cells[i] for i in self.ids if cells[i]), None),
             stakeholder=stakeholder or None,
             organisation=(cells[self.organisation.index] or None) if self.organisation else None,
+            key=tuple(key),
         )
 
     def unused_column_warnings(self) -> list[str]:

@@ -48,15 +48,21 @@ class Spool:
         return self.file
 
 
+def _string(text: str | None) -> str:
+    """``text`` as a JSON string (what json.dumps gives, with json_safe's escapes), quickly for plain text."""
+    if text is None:
+        return "null"
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'
+    return json_safe(json.dumps(text, ensure_ascii=False))
+
+
 class JsonSpool(Spool):
     def add(self, r: Respondent, s: Scored) -> None:
-        dumps = json.dumps
-        line = (
-            f'{{"row": {r.row}, "id": {dumps(r.id, ensure_ascii=False)}, '
-            f'"stakeholder": {dumps(r.stakeholder)}, '
-            f'"organisation": {dumps(r.organisation, ensure_ascii=False)}, {s.fragment}}}\n'
+        self.file.write(
+            f'{{"row": {r.row}, "id": {_string(r.id)}, "stakeholder": {_string(r.stakeholder)}, '
+            f'"organisation": {_string(r.organisation)}, {s.fragment}}}\n'
         )
-        self.file.write(line)
         self.count += 1
 
 
@@ -83,7 +89,7 @@ def write_json(result: Consolidated, spool: JsonSpool, out: IO[str], top: int | 
     out.write(',\n  "per_respondent": [')
     first = True
     for line in spool.lines():
-        out.write(("\n    " if first else ",\n    ") + json_safe(line.rstrip("\n")))
+        out.write(("\n    " if first else ",\n    ") + line.rstrip("\n"))
         first = False
     out.write("\n  ],\n" if not first else "],\n")
     out.write('  "method": ' + json.dumps(METHOD, indent=2).replace("\n", "\n  ") + "\n}\n")
@@ -92,8 +98,7 @@ def write_json(result: Consolidated, spool: JsonSpool, out: IO[str], top: int | 
 def write_jsonl(result: Consolidated, spool: JsonSpool, out: IO[str], top: int | None = None) -> None:
     """The ``--jsonl`` stream: the consolidated result, then one line per respondent."""
     out.write(json_safe(json.dumps({**result.summary(top), "method": METHOD}, ensure_ascii=False)) + "\n")
-    for line in spool.lines():
-        out.write(json_safe(line))
+    out.writelines(spool.lines())
 
 
 def write_markdown(

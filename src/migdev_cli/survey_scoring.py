@@ -79,9 +79,11 @@ class SurveyScorer:
         self._conditional = [q.id for q in conditional]
         self._hidden: dict[_Key, frozenset[str]] = {}
 
-    def score(self, values: Mapping[str, Value]) -> Scored:
-        """The result for one respondent's survey answers (the designer's are added here)."""
-        key = answer_key(values)
+    def score(self, values: Mapping[str, Value], key: _Key | None = None) -> Scored:
+        """The result for one respondent's survey answers (the designer's are added here);
+        ``key`` is :func:`answer_key` of the answers when the caller has it already."""
+        if key is None:
+            key = answer_key(values)
         memo = self._memo
         hit = memo.get(key)
         if hit is not None:

@@ -183,8 +183,10 @@ def _csv_rows(handle: IO[str], reader: Any, header: list[str], delimiter: str) -
                 if why is not None:
                     problem = f"lines {start}-{last_line} were read as one row: {why} (an unbalanced quote?)"
             # a line break at a cell's end stays: the reader decides whether that column may hold one
-            strip = " \t" if last_line > start else None
-            yield TableRow(row, [c.strip(strip) for c in cells], (start, last_line), problem)
+            if last_line > start:
+                yield TableRow(row, [c.strip(" \t") for c in cells], (start, last_line), problem)
+            else:
+                yield TableRow(row, list(map(str.strip, cells)), (start, last_line))
     finally:
         handle.close()
 
