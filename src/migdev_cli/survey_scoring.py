@@ -13,7 +13,6 @@ answers file and are the same for every respondent; without that file they are u
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -66,6 +65,7 @@ class SurveyScorer:
         self.ids = [i.id for i in self.instruments]
         self.position = {iid: n for n, iid in enumerate(self.ids)}
         self.names = {i.id: i.name for i in self.instruments}
+        self._sort_name = {i.id: (i.name.lower(), i.id) for i in self.instruments}
         self.designer_questions = [q.id for q in questionnaire.questions if q.asked_of == "designer"]
         designer = designer or {}
         # only the designer's questions are taken from the answers file
@@ -108,51 +108,51 @@ class SurveyScorer:
         return hidden
 
     def _compute(self, values: Mapping[str, Value]) -> Scored:
+        stakeholder = self.stakeholder_questions
         raw: dict[str, Value] = {**self.designer}
-        raw.update((q, v) for q, v in values.items() if q in self.stakeholder_questions)
+        raw.update((q, v) for q, v in values.items() if q in stakeholder)
         scores = self.scorer.scores(raw)
         hidden = self._hidden_questions(raw)
-        names = self.names
-        order = sorted(
-            ((s, names[iid].lower(), iid) for iid, s in scores.items() if s is not None),
-            key=lambda t: (-t[0], t[1], t[2]),
-        )
+        sort_name = self._sort_name
+        position = self.position
+        # highest score first, ties by name then id, as the assessment ranks them
+        order = sorted([(-s, sort_name[iid], iid) for iid, s in scores.items() if s is not None])
         ranking: list[tuple[int, str, float]] = []
-        for position, (s, _, iid) in enumerate(order, start=1):
-            rank = ranking[-1][0] if ranking and ranking[-1][2] == s else position
-            ranking.append((rank, iid, s))
+        previous, rank = None, 0
+        for place, (negative, _, iid) in enumerate(order, start=1):
+            if negative != previous:
+                rank, previous = place, negative
+            ranking.append((rank, iid, -negative))
         n = len(self.ids)
         zeroed = [0] * n
         excluded_flags = [0] * n
         top_flags = [0] * n
         excluded = []
-        for iid, s in scores.items():
-            i = self.position[iid]
-            if s is None:
-                excluded_flags[i] = 1
+        for iid, score in scores.items():
+            if score is None:
+                excluded_flags[position[iid]] = 1
                 excluded.append(iid)
             else:
-                zeroed[i] = round(s * 10)
-        for rank, iid, _ in ranking:
-            if rank <= TOP:
-                top_flags[self.position[iid]] = 1
+                zeroed[position[iid]] = round(score * 10)
+        top = [iid for r, iid, _ in ranking if r <= TOP]
+        for iid in top:
+            top_flags[position[iid]] = 1
         ignored = tuple(q for q in self._conditional if q in hidden and q in values)
-        stakeholder = self.stakeholder_questions
         counted = tuple(
             (q, v if isinstance(v, str) else tuple(v))
             for q, v in values.items()
             if q in stakeholder and q not in hidden
         )
-        excluded.sort(key=lambda iid: (names[iid].lower(), iid))  # as the assessment lists them
-        top = [iid for rank, iid, _ in ranking if rank <= TOP]
+        excluded.sort(key=sort_name.__getitem__)  # as the assessment lists them
+        # instrument and question ids are identifiers: nothing in them needs escaping in JSON
         fragment = (
-            f'"top": {json.dumps(top)}, "ranking": '
-            + json.dumps([{"rank": r, "id": iid, "score": s} for r, iid, s in ranking])
-            + f', "excluded": {json.dumps(excluded)}, "ignored_answers": {json.dumps(list(ignored))}'
+            f'"top": {_ids(top)}, "ranking": ['
+            + ", ".join([f'{{"rank": {r}, "id": "{iid}", "score": {score!r}}}' for r, iid, score in ranking])
+            + f'], "excluded": {_ids(excluded)}, "ignored_answers": {_ids(ignored)}'
         )
         return Scored(
             zeroed=tuple(zeroed),
-            squares=tuple(z * z for z in zeroed),
+            squares=tuple([z * z for z in zeroed]),
             excluded_flags=tuple(excluded_flags),
             top_flags=tuple(top_flags),
             ranking=tuple(ranking),
@@ -161,3 +161,7 @@ class SurveyScorer:
             counted=counted,
             fragment=fragment,
         )
+
+
+def _ids(ids: Iterable[str]) -> str:
+    return "[" + ", ".join([f'"{i}"' for i in ids]) + "]"
