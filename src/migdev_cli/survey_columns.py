@@ -73,7 +73,7 @@ _ID_COLUMNS = ("_id", "key", "_uuid", "meta/instanceid", "meta-instanceid", "ins
 _TRUE = frozenset({"1", "true", "yes"})
 _FALSE = frozenset({"0", "false", "no"})
 _MISSING: Any = object()
-_PARSED_SIZE = 100_000
+_PARSED_SIZE = 4096  # distinct cell texts remembered per question
 # Columns whose cells may hold a line break (free text): anything that is not an answer.
 _FREE_TEXT = frozenset({"organisation", "system", "unknown"})
 

@@ -23,7 +23,7 @@ from .models import Instrument, Questionnaire
 from .scoring import Scorer
 
 TOP = 3
-MEMO_SIZE = 20_000
+MEMO_SIZE = 10_000
 _Key = tuple[tuple[str, str | tuple[str, ...]], ...]
 
 
