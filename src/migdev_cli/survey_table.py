@@ -32,7 +32,7 @@ MAX_XLSX_BYTES = 200_000_000  # the workbook file as stored
 MAX_XLSX_UNPACKED = 500_000_000  # all parts of a workbook, unpacked
 MAX_XLSX_PARTS = 10_000
 MAX_SHARED_STRINGS = 100_000_000  # the shared-strings part, unpacked (the reader holds it whole)
-MAX_XLSX_CELLS = 8_000_000  # rows x columns of the first sheet's extent
+MAX_XLSX_CELLS = 6_000_000  # rows x columns of the first sheet's extent (the reader holds them all)
 MAX_CELL_CHARS = 32_767  # a spreadsheet cell's own limit
 MAX_COLUMNS = 16_384
 _CHUNK = 1 << 20
@@ -274,7 +274,9 @@ def _scan_workbook(path: Path, name: str) -> None:
                         if unpacked > MAX_XLSX_UNPACKED:
                             raise _fail(name, f"the workbook unpacks to more than {MAX_XLSX_UNPACKED:,} bytes")
                         if first:
-                            _check_prolog(chunk, name, info.filename)
+                            if chunk.startswith((b"\xfe\xff", b"\xff\xfe", b"<\x00", b"\x00<")):
+                                raise _fail(name, f"not a readable XLSX workbook: {info.filename} is not UTF-8")
+                            _check_prolog(chunk[:65536], name, info.filename)
                             first = False
                         window = tail + chunk
                         if _DECLARATION.search(window):
