@@ -21,8 +21,10 @@ def print_consolidated(out: Console, result: Consolidated, top: int | None = 10)
     people.add_column("Row", justify="right")
     people.add_column("Respondent")
     people.add_column(f"Top {TOP}")
-    for r, s in result.first:
-        people.add_row(str(r.row), plain(respondent_label(r) or "-"), plain("; ".join(names[i] for i in s.top)))
+    for person, scored in result.first:
+        people.add_row(
+            str(person.row), plain(respondent_label(person) or "-"), plain("; ".join(names[i] for i in scored.top))
+        )
     out.print(people)
     if n > len(result.first):
         out.print(plain(f"... and {n - len(result.first)} more respondents (see --json or --jsonl)"))
@@ -78,8 +80,8 @@ def print_consolidated(out: Console, result: Consolidated, top: int | None = 10)
         groups = Table(title=f"Mean score of the top {len(shown)} by stakeholder group", title_justify="left")
         groups.add_column("Instrument")
         for group, data in result.by_group.items():
-            label = STAKEHOLDER_CHOICES.get(group, group)
-            groups.add_column(Text(f"{label} ({data['respondents']})"), justify="right")
+            title = STAKEHOLDER_CHOICES.get(group, group)
+            groups.add_column(Text(f"{title} ({data['respondents']})"), justify="right")
         for s in shown:
             cells = []
             for data in result.by_group.values():

@@ -75,7 +75,9 @@ class SurveyScorer:
         self.hits = 0
         # which questions are shown depends only on the answers their conditions name
         conditional = [q for q in questionnaire.questions if q.when is not None]
-        self._deciders = list(dict.fromkeys(qid for q in conditional for qid in questions_in(q.when)))
+        self._deciders = list(
+            dict.fromkeys(qid for q in conditional if q.when is not None for qid in questions_in(q.when))
+        )
         self._conditional = [q.id for q in conditional]
         self._hidden: dict[_Key, frozenset[str]] = {}
 
