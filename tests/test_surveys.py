@@ -208,6 +208,9 @@ def _hostile(tmp_path: Path, case: str) -> Path:
     path = tmp_path / f"{case}.xlsx"
     if case == "far-cell":  # one cell at the last column and row
         return _workbook(path, _sheet(GOOD_ROWS + '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'))
+    if case == "far-cell-spelled-otherwise":  # attributes in single quotes, spaces around "="
+        odd = "<row r='2'><c r = 'XFD1048576'><v>1</v></c></row>"
+        return _workbook(path, _sheet(f'<row r="1">{_cell("A1", "target/trust")}</row>{odd}'))
     if case == "far-reference":  # a cell whose reference lies far below its row
         return _workbook(path, _sheet(f'<row r="1">{_cell("A1", "target/trust")}{_cell("BZ999999", "x")}</row>'))
     if case == "declared-bomb":  # a part whose directory entry says it unpacks to 1 GiB
@@ -243,6 +246,7 @@ def _hostile(tmp_path: Path, case: str) -> Path:
     ("case", "message"),
     [
         ("far-cell", "reaches row 1,048,576"),
+        ("far-cell-spelled-otherwise", "reaches row 1,048,576"),
         ("far-reference", "reaches row 999,999"),
         ("declared-bomb", "the workbook unpacks to 1,073,7"),
         ("lying-size", "not a readable XLSX workbook (xl/worksheets/sheet1.xml: Bad CRC-32"),

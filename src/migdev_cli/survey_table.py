@@ -194,9 +194,13 @@ def _csv_rows(handle: IO[str], reader: Any, header: list[str], delimiter: str) -
 # --------------------------------------------------------------------------- XLSX
 
 # The cell and row references of a sheet: the reader sizes the sheet from them (never from
-# <dimension>), so their largest column and row are found before it runs.
-_REF_COLUMNS = re.compile(rb'\sr="([A-Z]+)[0-9]')
-_REF_ROWS = re.compile(rb'\sr="[A-Z]*([0-9]+)"')
+# <dimension>), so their largest column and row are found before it runs. Writers spell
+# attributes as name="value", so any ="B7"-like value is read (other attributes only make the
+# bound stricter); a chunk with another spelling (r='B7', r= "B7") is read with a slower pattern.
+_REF_COLUMNS = re.compile(rb'="([A-Za-z]+)[0-9]+"')
+_REF_ROWS = re.compile(rb'="[A-Za-z]*([0-9]+)"')
+_ODD_VALUE = re.compile(rb'=[^"]')
+_ANY_REF = re.compile(rb"""r\s*=\s*["']([A-Za-z]*)([0-9]+)["']""")
 _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)")
 
 
@@ -209,10 +213,15 @@ def _column_number(letters: bytes) -> int:
 
 def _extent(body: bytes, max_col: int, max_row: int) -> tuple[int, int]:
     """The largest column and row referenced in ``body`` and so far."""
-    letters = set(_REF_COLUMNS.findall(body))
+    if _ODD_VALUE.search(body):
+        pairs = _ANY_REF.findall(body)
+        letters = {p[0] for p in pairs if p[0]}
+        rows = [p[1] for p in pairs]
+    else:
+        letters = set(_REF_COLUMNS.findall(body))
+        rows = _REF_ROWS.findall(body)
     if letters:
-        max_col = max(max_col, *map(_column_number, letters))
-    rows = _REF_ROWS.findall(body)
+        max_col = max(max_col, *(_column_number(x.upper()) for x in letters))
     if rows:
         longest = max(map(len, rows))
         top = max(rows)  # lexical order is numeric order among references of equal length
@@ -325,6 +334,6 @@ def _open_xlsx(path: Path, name: str) -> Table:
 
 def _xlsx_rows(rows: Iterator[list[Any]], first_row: int) -> Iterator[TableRow]:
     for offset, values in enumerate(rows, start=first_row + 1):
-        cells = [cell_text(v) for v in values]
+        cells = [v.strip() if v.__class__ is str else cell_text(v) for v in values]
         if any(cells):
             yield TableRow(offset, cells)
