@@ -144,6 +144,15 @@ def test_an_unclosed_quote_and_a_line_break_in_an_answer_are_errors(tmp_path, ru
     assert "target/trust: a line break inside an answer" in result.stderr
 
 
+def test_bytes_that_are_not_utf8_stop_the_import_even_when_skipping(tmp_path, runner):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"_id,target/trust\n1,high\n" + b"2,low\n" * 5000 + b"3,h\xe9gh\n4,low\n")
+    result = runner.invoke(app, ["assess", "--responses", str(path), "--skip-invalid", "--json"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"{path}:5003: not UTF-8 text" in result.stderr and "internal error" not in result.stderr
+
+
 # --------------------------------------------------------------------------- XLSX within bounds
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

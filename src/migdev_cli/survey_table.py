@@ -123,7 +123,26 @@ def _open_csv(path: Path, name: str) -> Table:
         handle.close()
         raise _fail(name, f"the header runs over lines 1-{reader.line_num}: a quote is not closed on line 1", 1)
     header = [c.strip() for c in header]
-    return Table(name, header, _csv_rows(handle, reader, header, delimiter), "csv")
+    return Table(name, header, _csv_rows(handle, reader, header, delimiter, name), "csv")
+
+
+def _bad_utf8_line(handle: IO[str]) -> int | None:
+    """The line of the first byte that is not UTF-8 (the text reader decodes ahead of the rows)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    try:
+        with open(handle.name, "rb") as raw:
+            while chunk := raw.read(_CHUNK):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    return line + chunk.count(b"\n", 0, max(exc.start, 0))
+                line += chunk.count(b"\n")
+    except (OSError, TypeError):
+        return None
+    return None
 
 
 def _csv_message(exc: Exception) -> str:
@@ -154,7 +173,7 @@ def _swallowed(cells: list[str], header: list[str], delimiter: str) -> str | Non
     return None
 
 
-def _csv_rows(handle: IO[str], reader: Any, header: list[str], delimiter: str) -> Iterator[TableRow]:
+def _csv_rows(handle: IO[str], reader: Any, header: list[str], delimiter: str, name: str) -> Iterator[TableRow]:
     row = 1
     last_line = reader.line_num
     try:
@@ -164,14 +183,14 @@ def _csv_rows(handle: IO[str], reader: Any, header: list[str], delimiter: str) -
                 cells = next(reader)
             except StopIteration:
                 return
-            except (csv.Error, UnicodeDecodeError) as exc:
+            except UnicodeDecodeError:  # the rest of the file cannot be read: never skipped silently
+                raise _fail(name, "not UTF-8 text; save the file as UTF-8", _bad_utf8_line(handle)) from None
+            except csv.Error as exc:
                 end = max(reader.line_num, start)
                 row += 1
                 where = f"line {start}" if end == start else f"lines {start}-{end}"
                 yield TableRow(row, [], (start, end), f"{where} cannot be read as cells: {_csv_message(exc)}")
                 last_line = reader.line_num
-                if isinstance(exc, UnicodeDecodeError):
-                    return
                 continue
             last_line = reader.line_num
             row += 1
