@@ -12,14 +12,14 @@ from migdev_cli.cli import app
 
 MD = MarkdownIt("commonmark").enable("table")
 
-# Four respondents: all answer the budget alike (under EUR 100,000), split on co-financing.
+# Four respondents: all answer the skill profile alike (mostly low-skilled), split on trust in the state.
+# Only stakeholder questions: the designer's (budget, objectives, ...) come from an answers file.
 SURVEY = """\
-_id,respondent/stakeholder,respondent/organisation,programme/programme_type,programme/budget,\
-programme/cofinancing,programme/time_horizon,target/stage
-1,ministry,Ministry of Economy,access_to_finance,under_100k,yes,1_to_3y,long_term
-2,ministry,Investment agency,access_to_finance,under_100k,yes,1_to_3y,long_term return
-3,diaspora_association,Hometown club,local_economic_development,under_100k,no,under_1y,return
-4,diaspora_association,Women's network,access_to_finance,under_100k,no,1_to_3y,long_term
+_id,respondent/stakeholder,respondent/organisation,target/stage,target/skill_profile,target/trust
+1,ministry,Ministry of Economy,long_term,low_skilled,high
+2,ministry,Investment agency,long_term return,low_skilled,high
+3,diaspora_association,Hometown club,return,low_skilled,low
+4,diaspora_association,Women's network,long_term,low_skilled,low
 """
 
 
@@ -66,8 +66,11 @@ def test_markdown_title_block_summary_and_reasons(runner, survey, tmp_path, cata
         t.content for t in tokens[: next(i for i, t in enumerate(tokens) if t.content == "Consolidated ranking")]
     )
     assert "4 respondents answered the needs assessment (2 ministry or national agency and 2 diaspora" in summary
-    assert "They agree on budget (“Under EUR 100,000”)" in summary
-    assert "They disagree most on " in summary and "public co-financing (2 “Yes”, 2 “No”)" in summary
+    core = catalog.questionnaire("core")
+    skills, trust = core.question("skill_profile"), core.question("trust")
+    assert f"They agree on {skills.name.lower()} (“{skills.label_of('low_skilled')}”)" in summary
+    split = f"{trust.name.lower()} (2 “{trust.label_of('high')}”, 2 “{trust.label_of('low')}”)"
+    assert "They disagree most on " in summary and split in summary
 
     data = json.loads(runner.invoke(app, ["assess", "--responses", str(survey), "--json"]).stdout)
     excluded = {s["name"]: s["excluded"] for s in data["consolidated"] if s["excluded"]}
@@ -78,9 +81,11 @@ def test_markdown_title_block_summary_and_reasons(runner, survey, tmp_path, cata
     for name, count in excluded.items():
         assert shown[name][1] == f"{count} of 4"
         assert shown[name][2], name  # a reason beside every count
-    high = [i.name for i in catalog.instruments.values() if i.cost_level == "high"]
-    for name in high:  # every respondent's budget rules the expensive instruments out, and the report says so
-        assert "(Budget: Under EUR 100,000) (4 of 4)" in shown[name][2]
+    # the two respondents who distrust the state rule the sovereign bond out, and the report says why
+    bond = catalog.instruments["diaspora-bond"]
+    assert shown[bond.name][1] == "2 of 4"
+    assert "Precondition not met: The diaspora trusts the issuer" in shown[bond.name][2]
+    assert shown[bond.name][2].endswith("(2 of 2)")
 
 
 def test_word_consolidated_report(runner, survey, tmp_path):

@@ -76,11 +76,11 @@ def test_output_names_that_are_not_files_are_refused(tmp_path: Path, runner, ans
 
 def test_skip_invalid_lists_every_row_when_all_are_bad(tmp_path: Path, runner) -> None:
     export = tmp_path / "all-bad.csv"
-    export.write_text("_id,programme/budget\n1,huge\n2,bad\n", encoding="utf-8")
+    export.write_text("_id,target/trust\n1,huge\n2,bad\n", encoding="utf-8")
     result = runner.invoke(app, ["assess", "--responses", str(export), "--skip-invalid"])
     assert result.exit_code == 1
-    assert "row 2: programme/budget: unknown choice 'huge'" in result.stderr
-    assert "row 3: programme/budget: unknown choice 'bad'" in result.stderr
+    assert "row 2: target/trust: unknown choice 'huge'" in result.stderr
+    assert "row 3: target/trust: unknown choice 'bad'" in result.stderr
     assert "every one of the 2 rows has a problem" in result.stderr
 
 
@@ -133,11 +133,11 @@ def test_null_and_huge_answers_get_short_clear_messages(tmp_path: Path, runner) 
 
 def test_consolidated_markdown_keeps_warnings_and_says_when_all_agree(tmp_path: Path, runner) -> None:
     export = tmp_path / "alike.csv"
-    # both answer budget alike; row 2 answers a question that is hidden for it; `notes` is unknown
+    # both answer trust alike; row 2 answers a question that is hidden for it; `notes` is unknown
     export.write_text(
-        "_id,programme/budget,target/stage,target/returnee_situation,notes\n"
-        "1,under_100k,arrival,voluntary_with_savings,\n"
-        "2,under_100k,arrival,,\n",
+        "_id,target/trust,target/stage,target/returnee_situation,notes\n"
+        "1,high,arrival,voluntary_with_savings,\n"
+        "2,high,arrival,,\n",
         encoding="utf-8",
     )
     md = runner.invoke(app, ["export", "--responses", str(export), "--output", "-"])

@@ -60,7 +60,7 @@ def test_report_json_escapes_bidi_and_c1(runner, tmp_path: Path):
 
 def test_csv_header_with_control_characters_is_escaped_in_errors(runner, tmp_path: Path):
     csv = tmp_path / "responses.csv"
-    csv.write_text(f"budget,evil\x1b]0;title\x07{RLO}\nunder_100k,1\n", encoding="utf-8")
+    csv.write_text(f"trust,evil\x1b]0;title\x07{RLO}\nhigh,1\n", encoding="utf-8")
     result = runner.invoke(app, ["assess", "--responses", str(csv)])
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and RLO not in result.stderr and "\\x1b" in result.stderr

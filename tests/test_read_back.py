@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from migdev_cli.answers_file import dump_answers, load_answers
@@ -56,6 +56,8 @@ def questionnaire_with(text: str, help_text: str, label: str) -> Questionnaire:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=hostile_text, help_text=hostile_text, label=hostile_text, name=hostile_text, country=hostile_text)
+# YAML's other line breaks (NEL, LS, PS): PyYAML wrote them raw in quotes, and reading folded them
+@example(text="0", help_text="0", label="0", name="0\u2028", country="0\x850").via("found by hypothesis")
 def test_an_answers_file_with_hostile_text_reads_back(
     tmp_path: Path, text: str, help_text: str, label: str, name: str, country: str
 ) -> None:

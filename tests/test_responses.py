@@ -14,9 +14,10 @@ from openpyxl import Workbook
 from conftest import answers_strategy, make_data_dir
 from migdev_cli.catalog import load_catalog
 from migdev_cli.cli import app
-from migdev_cli.responses import BulkScorer, Respondent, consolidate, read_responses
+from migdev_cli.consolidate import consolidate
 from migdev_cli.scoring import Scorer
-from migdev_cli.vocab import DONT_KNOW
+from migdev_cli.survey_columns import Respondent, read_respondents
+from migdev_cli.survey_scoring import SurveyScorer
 from migdev_cli.xlsform import questionnaire_to_xlsform
 
 INSTRUMENTS = [
@@ -28,12 +29,34 @@ INSTRUMENTS = [
     "collective-remittance-matching",
 ]
 
-# Two respondents, as a dict of answers each (what the CSV rows below encode).
-MINISTRY = {
+# The programme's own answers to the designer's questions (asked_of: designer), as in its answers file.
+PROGRAMME = {
     "programme_type": ["bds_m4p", "access_to_finance"],  # in questionnaire order
-    "budget": "100k_to_1m",
+    "budget": "under_100k",
     "cofinancing": "yes",
     "time_horizon": "1_to_3y",
+    "objectives": ["business_creation"],
+    "lead_implementer": "tc_programme",
+    "component_location": "origin",
+    "gender_focus": "gender_sensitive",
+    "destination_partners": ["diaspora_ngos"],
+}
+PROGRAMME_YAML = """\
+questionnaire: core
+answers:
+  programme_type: [access_to_finance, bds_m4p]
+  budget: under_100k
+  cofinancing: "yes"
+  time_horizon: 1_to_3y
+  objectives: [business_creation]
+  lead_implementer: tc_programme
+  component_location: origin
+  gender_focus: gender_sensitive
+  destination_partners: [diaspora_ngos]
+"""
+
+# Two respondents' answers to the stakeholders' questions (what the CSV rows below encode).
+MINISTRY = {
     "stage": ["long_term", "return"],
     "trust": "high",
     "diaspora_size": "large_dispersed",
@@ -42,10 +65,6 @@ MINISTRY = {
     "export_standards": "partly",
 }
 ASSOCIATION = {
-    "programme_type": ["local_economic_development"],
-    "budget": "under_100k",
-    "cofinancing": DONT_KNOW,
-    "time_horizon": "under_1y",
     "stage": ["return"],
     "trust": "low",
     "diaspora_size": "small_dispersed",
@@ -53,17 +72,17 @@ ASSOCIATION = {
     "diaspora_demand": "no",
 }
 
-# KoBoToolbox: ";" separated, "/" group prefixes, select_multiple both as one column
-# (programme_type) and as one column per choice (stage), system columns.
+# KoBoToolbox: ";" separated, "/" group prefixes, select_multiple as one column per choice
+# (stage), system columns.
 KOBO_CSV = """\
-start;end;respondent/stakeholder;respondent/organisation;programme/programme_type;programme/budget;\
-programme/cofinancing;programme/time_horizon;target/stage/pre_departure;target/stage/arrival;target/stage/long_term;\
-target/stage/return;target/trust;target/diaspora_size;target/returnee_situation;partners/diaspora_demand;\
-partners/export_standards;_id;_uuid;_submission_time;_validation_status;__version__;meta/instanceID
-2026-11-01T10:00:00;2026-11-01T10:20:00;ministry;Ministry of Economy;access_to_finance bds_m4p;100k_to_1m;yes;1_to_3y;\
-0;0;1;1;high;large_dispersed;voluntary_with_savings;yes;partly;101;aaa;2026-11-01;;vX;uuid:aaa
-2026-11-02T10:00:00;2026-11-02T10:20:00;diaspora_association;"Hometown club; Paris";local_economic_development;\
-under_100k;dont_know;under_1y;0;0;0;1;low;small_dispersed;forced_or_unprepared;no;;102;bbb;2026-11-02;;vX;uuid:bbb
+start;end;respondent/stakeholder;respondent/organisation;target/stage/pre_departure;target/stage/arrival;\
+target/stage/long_term;target/stage/return;target/trust;target/diaspora_size;target/returnee_situation;\
+partners/diaspora_demand;partners/export_standards;_id;_uuid;_submission_time;_validation_status;__version__;\
+meta/instanceID
+2026-11-01T10:00:00;2026-11-01T10:20:00;ministry;Ministry of Economy;0;0;1;1;high;large_dispersed;\
+voluntary_with_savings;yes;partly;101;aaa;2026-11-01;;vX;uuid:aaa
+2026-11-02T10:00:00;2026-11-02T10:20:00;diaspora_association;"Hometown club; Paris";0;0;0;1;low;small_dispersed;\
+forced_or_unprepared;no;;102;bbb;2026-11-02;;vX;uuid:bbb
 """
 
 
@@ -83,6 +102,13 @@ def small(data: Path):
     return questionnaire, Scorer(questionnaire, catalog.instruments.values())
 
 
+@pytest.fixture
+def programme(tmp_path: Path) -> Path:
+    path = tmp_path / "programme.yaml"
+    path.write_text(PROGRAMME_YAML, encoding="utf-8")
+    return path
+
+
 def _mean(values: list[float]) -> float:
     """The mean rounded half up to 0.1, computed exactly in tenths as documented."""
     tenths = sum(round(v * 10) for v in values)
@@ -97,24 +123,29 @@ def _scores(scorer: Scorer, values: dict) -> dict[str, float]:
     return out
 
 
-def test_kobo_csv_with_group_prefixes_and_split_choices(tmp_path, runner, data, small):
+def test_kobo_csv_with_group_prefixes_and_split_choices(tmp_path, runner, data, small, programme):
     questionnaire, scorer = small
     path = tmp_path / "kobo.csv"
     path.write_text(KOBO_CSV, encoding="utf-8")
-    responses = read_responses(path, questionnaire)
-    assert [r.row for r in responses.respondents] == [2, 3]
-    assert responses.respondents[0].values == MINISTRY
-    assert responses.respondents[1].values == ASSOCIATION
-    assert [r.stakeholder for r in responses.respondents] == ["ministry", "diaspora_association"]
-    assert responses.respondents[1].organisation == "Hometown club; Paris"
-    assert responses.respondents[0].id == "101"
+    people, skipped = read_respondents(path, questionnaire)
+    assert skipped == []
+    assert [r.row for r in people] == [2, 3]
+    assert people[0].values == MINISTRY
+    assert people[1].values == ASSOCIATION
+    assert [r.stakeholder for r in people] == ["ministry", "diaspora_association"]
+    assert people[1].organisation == "Hometown club; Paris"
+    assert people[0].id == "101"
 
-    result = _run(runner, data, "--responses", str(path), "--json")
+    result = _run(runner, data, "--responses", str(path), "--answers", str(programme), "--json")
     assert result.exit_code == 0, result.output
+    assert "designer" not in result.stderr  # every designer question is answered in the programme's file
     out = json.loads(result.stdout)
     assert out["respondents"] == 2
     assert out["skipped"] == []
-    one, two = _scores(scorer, MINISTRY), _scores(scorer, ASSOCIATION)
+    assert out["designer_answers"] == {"file": str(programme), "answers": PROGRAMME}
+    # each respondent is scored on the programme's answers plus their own
+    ministry, association = {**PROGRAMME, **MINISTRY}, {**PROGRAMME, **ASSOCIATION}
+    one, two = _scores(scorer, ministry), _scores(scorer, association)
     for item in out["consolidated"]:
         a, b = one[item["id"]], two[item["id"]]
         assert item["mean_score"] == _mean([a, b]), item["id"]
@@ -123,30 +154,31 @@ def test_kobo_csv_with_group_prefixes_and_split_choices(tmp_path, runner, data, 
     means = [item["mean_score"] for item in out["consolidated"]]
     assert means == sorted(means, reverse=True)
     # the per-respondent top 3 is the single assessment's
-    tops = [scorer.assess(v, sensitivity=False).top_ids() for v in (MINISTRY, ASSOCIATION)]
+    tops = [scorer.assess(v, sensitivity=False).top_ids() for v in (ministry, association)]
     assert [r["top"] for r in out["per_respondent"]] == tops
     for item in out["consolidated"]:
         assert item["top3_count"] == sum(item["id"] in t for t in tops)
-    # a small budget excludes high-cost instruments for the association only
-    excluded = {e.id for e in scorer.assess(ASSOCIATION, sensitivity=False).excluded}
-    assert excluded
+    # the programme's small budget excludes high-cost instruments for both
+    excluded = [{e.id for e in scorer.assess(v, sensitivity=False).excluded} for v in (ministry, association)]
+    assert excluded[0] & excluded[1]
     for item in out["consolidated"]:
-        assert item["excluded"] == (1 if item["id"] in excluded else 0)
+        assert item["excluded"] == sum(item["id"] in e for e in excluded)
     # stakeholder groups: one respondent each, so the group mean is that respondent's score
     assert list(out["by_group"]) == ["ministry", "diaspora_association"]
     for entry in out["by_group"]["ministry"]["instruments"]:
         assert entry["mean_score"] == one[entry["id"]]
-    # budget: two different answers out of four possible values
-    budget = next(d for d in out["disagreement"] if d["question"] == "budget")
-    assert budget["answers"] == {"under_100k": 1, "100k_to_1m": 1}
-    assert budget["disagreement"] == round(math.log(2) / math.log(4), 2)
+    # trust: two different answers out of the possible values ("don't know" included)
+    trust = next(d for d in out["disagreement"] if d["question"] == "trust")
+    assert trust["answers"] == {"high": 1, "low": 1}
+    values = len(questionnaire.question("trust").values)
+    assert trust["disagreement"] == round(math.log(2) / math.log(values), 2)
     # nobody answered a question hidden for them
     assert [r["ignored_answers"] for r in out["per_respondent"]] == [[], []]
 
 
 def test_identical_respondents_agree_fully(tmp_path, runner, data, small):
     _, scorer = small
-    rows = KOBO_CSV.splitlines()
+    rows = KOBO_CSV.replace("\\\n", "").splitlines()
     path = tmp_path / "same.csv"
     path.write_text("\n".join([rows[0], rows[1], rows[1].replace(";101;", ";103;")]) + "\n", encoding="utf-8")
     out = json.loads(_run(runner, data, "--responses", str(path), "--json").stdout)
@@ -167,30 +199,30 @@ def test_odk_central_csv_with_dash_prefixes(tmp_path, data, small):
     questionnaire, _ = small
     path = tmp_path / "central.csv"
     path.write_text(
-        "SubmissionDate,start,end,respondent-stakeholder,programme-budget,programme-programme_type,"
+        "SubmissionDate,start,end,respondent-stakeholder,target-trust,target-diaspora_organisation,"
         "target-stage,meta-instanceID,KEY,SubmitterID,SubmitterName,AttachmentsPresent,AttachmentsExpected,"
         "Status,ReviewState,DeviceID,Edits,FormVersion\n"
-        "2026-11-01,a,b,donor,over_1m,trade_export_technology,long_term,uuid:1,uuid:1,5,x,0,0,,,,0,2026.11\n",
+        "2026-11-01,a,b,donor,mixed,professional_networks,long_term,uuid:1,uuid:1,5,x,0,0,,,,0,2026.11\n",
         encoding="utf-8",
     )
-    responses = read_responses(path, questionnaire)
-    assert responses.respondents[0].values == {
-        "budget": "over_1m",
-        "programme_type": ["trade_export_technology"],
+    people, _ = read_respondents(path, questionnaire)
+    assert people[0].values == {
         "stage": ["long_term"],
+        "diaspora_organisation": ["professional_networks"],
+        "trust": "mixed",
     }
-    assert responses.respondents[0].stakeholder == "donor"
-    assert responses.respondents[0].id == "uuid:1"
+    assert people[0].stakeholder == "donor"
+    assert people[0].id == "uuid:1"
 
 
 def test_bad_rows_are_reported_by_row_number_and_exit_1(tmp_path, runner, data):
-    rows = KOBO_CSV.splitlines()
-    bad_choice = rows[2].replace(";under_100k;", ";huge;")
+    rows = KOBO_CSV.replace("\\\n", "").splitlines()
+    bad_choice = rows[2].replace(";low;", ";huge;")
     path = tmp_path / "bad.csv"
     path.write_text("\n".join([rows[0], rows[1], bad_choice]) + "\n", encoding="utf-8")
     result = _run(runner, data, "--responses", str(path))
     assert result.exit_code == 1
-    assert f"{path}:row 3: programme/budget: unknown choice 'huge'" in result.stderr
+    assert f"{path}:row 3: target/trust: unknown choice 'huge'" in result.stderr
     assert "row 2" not in result.stderr
     assert result.stdout == ""
 
@@ -198,36 +230,31 @@ def test_bad_rows_are_reported_by_row_number_and_exit_1(tmp_path, runner, data):
 def test_unknown_question_column_is_reported_for_rows_with_a_value(tmp_path, runner, data):
     path = tmp_path / "unknown.csv"
     path.write_text(
-        "programme/budget,programme/budjet_notes,programme/programme_type/bds_m4p,programme/programme_type/cheese\n"
-        "over_1m,,1,0\n"
-        "over_1m,big,1,0\n"
-        "under_100k,,0,1\n",
+        "target/trust,target/trust_notes,target/stage/return,target/stage/cheese\nhigh,,1,0\nhigh,big,1,0\nlow,,0,1\n",
         encoding="utf-8",
     )
     result = _run(runner, data, "--responses", str(path))
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
-    assert any(line.startswith(f"{path}:row 3: programme/budjet_notes: no question 'budjet_notes'") for line in lines)
-    assert any(
-        line.startswith(f"{path}:row 4: programme/programme_type/cheese: question 'programme_type' has no choice")
-        for line in lines
-    )
+    assert any(line.startswith(f"{path}:row 3: target/trust_notes: no question 'trust_notes'") for line in lines)
+    assert any(line.startswith(f"{path}:row 4: target/stage/cheese: question 'stage' has no choice") for line in lines)
     assert not any(":row 2:" in line for line in lines)
 
 
 def test_skip_invalid_lists_every_skipped_row(tmp_path, runner, data):
-    rows = KOBO_CSV.splitlines()
+    rows = KOBO_CSV.replace("\\\n", "").splitlines()
     path = tmp_path / "bad.csv"
-    bad_budget = rows[2].replace(";under_100k;", ";huge;")
-    bad_trust = rows[1].replace(";high;", ";very_high;").replace(";101;", ";104;")
+    bad_trust = rows[2].replace(";low;", ";huge;")
+    bad_size = rows[1].replace(";large_dispersed;", ";very_large;").replace(";101;", ";104;")
     bad_flag = rows[1].replace(";0;0;1;1;", ";0;0;maybe;1;").replace(";101;", ";105;")
-    path.write_text("\n".join([rows[0], rows[1], bad_budget, bad_trust, "", bad_flag]) + "\n", encoding="utf-8")
+    path.write_text("\n".join([rows[0], rows[1], bad_trust, bad_size, "", bad_flag]) + "\n", encoding="utf-8")
     result = _run(runner, data, "--responses", str(path), "--skip-invalid", "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["respondents"] == 1
     assert [s["row"] for s in out["skipped"]] == [3, 4, 6]
-    assert "target/trust: unknown choice 'very_high'" in out["skipped"][1]["problems"][0]
+    assert out["skipped_count"] == 3
+    assert "target/diaspora_size: unknown choice 'very_large'" in out["skipped"][1]["problems"][0]
     assert "maybe" in out["skipped"][2]["problems"][0]
     stderr = result.stderr
     for row in (3, 4, 6):
@@ -240,27 +267,21 @@ def test_skip_invalid_lists_every_skipped_row(tmp_path, runner, data):
 
 
 def test_split_and_combined_columns_must_agree(tmp_path, data, small):
-    from migdev_cli.errors import DataError
-
     questionnaire, _ = small
     path = tmp_path / "both.csv"
     path.write_text(
-        "programme/programme_type,programme/programme_type/bds_m4p,programme/programme_type/access_to_finance\n"
-        "bds_m4p access_to_finance,1,1\n"
-        "bds_m4p,1,1\n",
+        "target/stage,target/stage/return,target/stage/arrival\nreturn arrival,1,1\nreturn,1,1\n",
         encoding="utf-8",
     )
-    with pytest.raises(DataError) as info:
-        read_responses(path, questionnaire)
-    assert [p.line for p in info.value.problems] == [3]
-    assert "access_to_finance" in info.value.problems[0].message
-    result = read_responses(path, questionnaire, skip_invalid=True)
-    assert result.respondents[0].values == {"programme_type": ["bds_m4p", "access_to_finance"]}
+    people, skipped = read_respondents(path, questionnaire)
+    assert [s.row for s in skipped] == [3]
+    assert "arrival" in skipped[0].problems[0].message
+    assert people[0].values == {"stage": ["arrival", "return"]}
 
 
 def test_xlsx_export_reads_like_the_csv(tmp_path, runner, data, small):
     questionnaire, _ = small
-    lines = KOBO_CSV.splitlines()
+    lines = KOBO_CSV.replace("\\\n", "").splitlines()
     import csv
     import io
 
@@ -276,13 +297,15 @@ def test_xlsx_export_reads_like_the_csv(tmp_path, runner, data, small):
         sheet.append([None if c == "" else c for c in cells])
     path = tmp_path / "kobo.xlsx"
     workbook.save(path)
-    responses = read_responses(path, questionnaire)
-    assert [r.values for r in responses.respondents] == [MINISTRY, ASSOCIATION]
+    people, _ = read_respondents(path, questionnaire)
+    assert [r.values for r in people] == [MINISTRY, ASSOCIATION]
+    assert [r.row for r in people] == [2, 3]
     xlsx = json.loads(_run(runner, data, "--responses", str(path), "--json").stdout)
     csv_path = tmp_path / "kobo.csv"
-    csv_path.write_text(KOBO_CSV, encoding="utf-8")
+    csv_path.write_text(KOBO_CSV.replace("\\\n", ""), encoding="utf-8")
     from_csv = json.loads(_run(runner, data, "--responses", str(csv_path), "--json").stdout)
     assert xlsx["consolidated"] == from_csv["consolidated"]
+    assert xlsx["per_respondent"] == from_csv["per_respondent"]
     assert xlsx["respondents"] == 2
 
 
@@ -303,26 +326,28 @@ def test_header_from_our_own_xlsform_round_trips(tmp_path, data, small):
             header.append(f"{group}/{name}" if group else name)
     values = {h: "" for h in header}
     values["respondent/stakeholder"] = "municipality"
-    values["programme/programme_type"] = "local_economic_development"
-    values["programme/budget"] = "over_1m"
+    values["target/stage"] = "arrival long_term"
+    values["target/trust"] = "dont_know"
     path = tmp_path / "own.csv"
     path.write_text(",".join(header) + "\n" + ",".join(values[h] for h in header) + "\n", encoding="utf-8")
-    responses = read_responses(path, questionnaire)
-    assert responses.respondents[0].values == {"programme_type": ["local_economic_development"], "budget": "over_1m"}
-    assert responses.respondents[0].stakeholder == "municipality"
+    people, _ = read_respondents(path, questionnaire)
+    assert people[0].values == {"stage": ["arrival", "long_term"], "trust": "dont_know"}
+    assert people[0].stakeholder == "municipality"
     questionnaire_to_xlsform(questionnaire, tmp_path / "form.xlsx")  # and the form itself is writable
 
 
 def test_usage_errors(tmp_path, runner, data, answers_file):
     path = tmp_path / "kobo.csv"
     path.write_text(KOBO_CSV, encoding="utf-8")
-    both = _run(runner, data, "--responses", str(path), "--answers", str(answers_file))
+    both = _run(runner, data, "--responses", str(path), "--resume")
     assert both.exit_code == 2
     assert "cannot be combined" in both.stderr
+    assert _run(runner, data, "--responses", str(path), "--json", "--jsonl").exit_code == 2
     alone = _run(runner, data, "--answers", str(answers_file), "--skip-invalid")
     assert alone.exit_code == 2
+    assert _run(runner, data, "--answers", str(answers_file), "--jsonl").exit_code == 2
     empty = tmp_path / "empty.csv"
-    empty.write_text("programme/budget;programme/stage_typo\n", encoding="utf-8")
+    empty.write_text("target/trust;target/stage_typo\n", encoding="utf-8")
     result = _run(runner, data, "--responses", str(empty))
     assert result.exit_code == 1
     assert "no responses" in result.stderr
@@ -342,11 +367,11 @@ def test_table_output_names_the_consolidated_ranking(tmp_path, runner, data):
     assert "Where respondents disagree most" in result.stdout
     assert "by stakeholder group" in result.stdout
     # export_standards was answered by nobody hidden here; returnee_situation is visible for both
-    assert "ignored" not in result.stderr
+    assert "ignored in row" not in result.stderr
 
 
 def test_hidden_answers_are_warned_about(tmp_path, runner, data):
-    rows = KOBO_CSV.splitlines()
+    rows = KOBO_CSV.replace("\\\n", "").splitlines()
     path = tmp_path / "hidden.csv"
     path.write_text("\n".join([rows[0], rows[2].replace(";no;;102;", ";no;yes;102;")]) + "\n", encoding="utf-8")
     result = _run(runner, data, "--responses", str(path), "--json")
@@ -355,31 +380,33 @@ def test_hidden_answers_are_warned_about(tmp_path, runner, data):
     assert json.loads(result.stdout)["per_respondent"][0]["ignored_answers"] == ["export_standards"]
 
 
-# ---------------------------------------------------------------- the fast path is the single assessment
+# ---------------------------------------------------------------- each respondent is the single assessment
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_bulk_scores_equal_scorer_assess(scorer, questionnaire, data):
-    bulk = BulkScorer(scorer)
-    for _ in range(3):  # the caches are shared between respondents
-        values = data.draw(answers_strategy(questionnaire))
-        expected = scorer.assess(values, sensitivity=False)
-        got = bulk.score(values)
-        assert bulk.ranking(got) == [(r.rank, r.id, r.score) for r in expected.ranking]
-        assert sorted(bulk.excluded(got)) == sorted(e.id for e in expected.excluded)
-        assert bulk.top_ids(got) == expected.top_ids()
-        assert got.ignored == expected.ignored
-        assert dict(got.keys) == {q: tuple(v) if isinstance(v, list) else v for q, v in expected.answers.items()}
+def test_survey_scores_equal_scorer_assess(scorer, questionnaire, catalog, data):
+    designer_ids = {q.id for q in questionnaire.questions if q.asked_of == "designer"}
+    programme = {k: v for k, v in data.draw(answers_strategy(questionnaire)).items() if k in designer_ids}
+    survey = SurveyScorer(questionnaire, catalog.instruments.values(), programme)
+    for _ in range(3):  # results are shared between respondents
+        values = {k: v for k, v in data.draw(answers_strategy(questionnaire)).items() if k not in designer_ids}
+        expected = scorer.assess({**programme, **values}, sensitivity=False)
+        got = survey.score(values)
+        assert list(got.ranking) == [(r.rank, r.id, r.score) for r in expected.ranking]
+        assert list(got.excluded) == [e.id for e in expected.excluded]
+        assert got.top == expected.top_ids()
+        assert list(got.ignored) == [q for q in expected.ignored if q in values]
+        assert survey.score(values) is got
 
 
-def test_consolidate_directly(small):
+def test_consolidate_directly(small, catalog):
     questionnaire, scorer = small
     people = [Respondent(2, MINISTRY), Respondent(3, MINISTRY), Respondent(4, ASSOCIATION)]
-    result = consolidate(scorer, people)
+    result = consolidate(SurveyScorer(questionnaire, scorer.instruments, PROGRAMME), people)
     assert result.by_group == {}
-    single = {**_scores(scorer, MINISTRY)}
-    other = _scores(scorer, ASSOCIATION)
+    single = _scores(scorer, {**PROGRAMME, **MINISTRY})
+    other = _scores(scorer, {**PROGRAMME, **ASSOCIATION})
     for s in result.consolidated:
         values = [single[s.id], single[s.id], other[s.id]]
         mean = sum(values) / 3
@@ -389,21 +416,22 @@ def test_consolidate_directly(small):
         assert s.agreement == round(1 - sd / 50, 2)
 
 
-def test_export_responses_writes_the_consolidated_report(tmp_path, runner, data):
+def test_export_responses_writes_the_consolidated_report(tmp_path, runner, data, programme):
     from markdown_it import MarkdownIt
 
-    rows = KOBO_CSV.splitlines()
+    rows = KOBO_CSV.replace("\\\n", "").splitlines()
     hostile = rows[1].replace(";Ministry of Economy;", ";*Ministry* | <b>x</b> # [a](b);")
     path = tmp_path / "kobo.csv"
     path.write_text("\n".join([rows[0], hostile, rows[2]]) + "\n", encoding="utf-8")
     report = tmp_path / "report.md"
     base = ["--data-dir", str(data), "--no-builtin", "export", "--responses", str(path), "--output", str(report)]
-    result = runner.invoke(app, base)
+    result = runner.invoke(app, [*base, "--answers", str(programme)])
     assert result.exit_code == 0, result.output
     text = report.read_text(encoding="utf-8")
     for heading in ("# Consolidated needs assessment", "## Consolidated ranking", "## By stakeholder group"):
         assert heading in text
     assert "Ministry or national agency (1)" in text
+    assert "programme.yaml" in text  # where the designer's answers came from
     html = MarkdownIt("commonmark").enable("table").render(text)
     assert "<b>x</b>" not in html and "<em>Ministry</em>" not in html and 'href="b"' not in html
     # every table row keeps its columns: the pipe in the organisation did not split a cell
@@ -411,6 +439,7 @@ def test_export_responses_writes_the_consolidated_report(tmp_path, runner, data)
         body = table.split("</table>")[0]
         widths = {row.count("<td") + row.count("<th") for row in body.split("<tr>")[1:]}
         assert len(widths) == 1, widths
+    assert html.count("<tr>") >= 2 + 1 + 2  # the respondents' rows are in their table
 
     again = runner.invoke(app, base)
     assert again.exit_code == 1
@@ -424,10 +453,10 @@ def test_export_responses_writes_the_consolidated_report(tmp_path, runner, data)
 
 def test_many_bad_rows_are_capped_with_a_count(runner, tmp_path):
     csv_path = tmp_path / "many.csv"
-    csv_path.write_text("budget\n" + "not_a_budget\n" * 500, encoding="utf-8")
+    csv_path.write_text("trust\n" + "not_a_trust\n" * 500, encoding="utf-8")
     result = runner.invoke(app, ["assess", "--responses", str(csv_path)])
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 101
     assert "and 400 more problems" in lines[-1]
-    assert lines[0].startswith(f"{csv_path}:row 2: budget:")
+    assert lines[0].startswith(f"{csv_path}:row 2: trust:")

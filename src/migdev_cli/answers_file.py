@@ -93,22 +93,40 @@ def comment(text: str) -> str:
     return _NOT_IN_COMMENT.sub(lambda m: f"\\u{ord(m.group()):04x}", shown)
 
 
-def dump_answers(questionnaire: Questionnaire, programme: Programme, answers: dict[str, Value]) -> str:
-    """The answers file text, questions in questionnaire order with their text as comments."""
+# Line breaks YAML knows besides \n and \r: PyYAML writes them raw in a single-quoted or plain
+# scalar, where reading folds them into a space; in double quotes it escapes them.
+_UNICODE_BREAKS = ("\x85", "\u2028", "\u2029")
+
+
+def _yaml(data: dict[str, Any]) -> str:
+    """``data`` as YAML that reads back to the same values (see _UNICODE_BREAKS)."""
     import yaml
 
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = '"' if any(b in value for b in _UNICODE_BREAKS) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True)
+
+
+def dump_answers(questionnaire: Questionnaire, programme: Programme, answers: dict[str, Value]) -> str:
+    """The answers file text, questions in questionnaire order with their text as comments."""
     lines = [
         "# migdev answers file: replay with `migdev assess --answers FILE`",
-        yaml.safe_dump({"questionnaire": questionnaire.id}, sort_keys=False).strip(),
+        _yaml({"questionnaire": questionnaire.id}).strip(),
     ]
     prog = {k: v for k, v in to_data(programme).items() if v}
     if prog:
-        lines.append(yaml.safe_dump({"programme": prog}, sort_keys=False, allow_unicode=True).rstrip())
+        lines.append(_yaml({"programme": prog}).rstrip())
     lines.append("answers:" if answers else "answers: {}")
     for question in questionnaire.questions:
         if question.id in answers:
             lines.append(f"  # {comment(question.text)}")
-            entry = yaml.safe_dump({question.id: answers[question.id]}, sort_keys=False, allow_unicode=True)
+            entry = _yaml({question.id: answers[question.id]})
             lines.extend("  " + line for line in entry.rstrip().splitlines())
     return "\n".join(lines) + "\n"
 

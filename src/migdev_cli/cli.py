@@ -421,33 +421,73 @@ def _answers_from_file(path: Path, catalog: Any) -> tuple[Any, Any, dict[str, An
     return questionnaire, doc.programme, values
 
 
-def _responses(ctx: typer.Context, path: Path, questionnaire_id: str | None, skip_invalid: bool) -> Any:
-    """Rank a survey export; every skipped row and warning goes to stderr."""
-    from .responses import assess_responses
+def _responses(
+    ctx: typer.Context,
+    path: Path,
+    questionnaire_id: str | None,
+    skip_invalid: bool,
+    answers: Path | None,
+    on_respondent: Any = None,
+    collect: Any = None,
+) -> Any:
+    """Read, score and consolidate a survey export; the designer's answers come from ``answers``.
+    Every skipped row (as it is met) and every warning goes to stderr. ``collect``, given the
+    survey's scorer, returns the ``on_respondent`` callback (for what a report gathers)."""
+    from .consolidate import assess_responses
 
     catalog = _catalog(ctx)
-    questionnaire = catalog.questionnaire(questionnaire_id)
-    result = assess_responses(path, questionnaire, catalog.instruments.values(), skip_invalid=skip_invalid)
-    for skipped in result.skipped:
-        typer.echo(visible(skipped.line(), keep=""), err=True)
-    if result.skipped:
-        typer.echo(f"Skipped {len(result.skipped)} of {result.rows} rows (--skip-invalid).", err=True)
+    designer: dict[str, Any] | None = None
+    if answers is not None:
+        questionnaire, _, designer = _answers_from_file(answers, catalog)
+        if questionnaire_id is not None and questionnaire_id != questionnaire.id:
+            raise UsageError(f"--questionnaire {questionnaire_id} does not match the answers file's {questionnaire.id}")
+    else:
+        questionnaire = catalog.questionnaire(questionnaire_id)
+    if collect is not None:
+        from .survey_scoring import SurveyScorer
+
+        on_respondent = collect(SurveyScorer(questionnaire, catalog.instruments.values(), designer))
+    result = assess_responses(
+        path,
+        questionnaire,
+        catalog.instruments.values(),
+        designer=designer,
+        designer_file=None if answers is None else str(answers),
+        skip_invalid=skip_invalid,
+        on_respondent=on_respondent,
+        on_skipped=lambda skipped: typer.echo(visible(skipped.line(), keep=""), err=True),
+    )
+    if result.skipped_count:
+        typer.echo(f"Skipped {result.skipped_count} of {result.rows} rows (--skip-invalid).", err=True)
     for warning in result.warnings:
         typer.echo(visible(f"warning: {warning}", keep=""), err=True)
     return result
 
 
 def _assess_responses(
-    ctx: typer.Context, path: Path, questionnaire_id: str | None, skip_invalid: bool, as_json: bool, top: int | None
+    ctx: typer.Context,
+    path: Path,
+    questionnaire_id: str | None,
+    skip_invalid: bool,
+    answers: Path | None,
+    output: str,
+    top: int | None,
 ) -> None:
-    """`assess --responses`: per-respondent rankings and the consolidated ranking of a survey export."""
-    from .responses import print_consolidated
+    """`assess --responses`: per-respondent rankings and the consolidated ranking of a survey export.
+    ``output`` is table, json or jsonl; the JSON forms stream each respondent (see survey_report)."""
+    if output == "table":
+        from .render import console
+        from .survey_render import print_consolidated
 
-    result = _responses(ctx, path, questionnaire_id, skip_invalid)
-    if as_json:
-        _print_json(result.to_dict(top))
+        result = _responses(ctx, path, questionnaire_id, skip_invalid, answers)
+        print_consolidated(console(), result, top if top is not None else 10)
         return
-    print_consolidated(result, top if top is not None else 10)
+    from .survey_report import JsonSpool, write_json, write_jsonl
+
+    with JsonSpool() as spool:
+        result = _responses(ctx, path, questionnaire_id, skip_invalid, answers, spool.add)
+        (write_json if output == "json" else write_jsonl)(result, spool, sys.stdout, top)
+        sys.stdout.flush()
 
 
 @app.command(
@@ -464,6 +504,12 @@ def assess(
     ] = None,
     top: Annotated[int | None, typer.Option("--top", min=1, help="Show only the top N instruments.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the ranking as JSON.")] = False,
+    as_jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl", help="With --responses: JSON Lines, the consolidated result, then one line per respondent."
+        ),
+    ] = False,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --save-answers if it exists.")] = False,
     questionnaire_id: Annotated[
         str | None,
@@ -474,7 +520,7 @@ def assess(
         typer.Option(
             "--responses",
             help="A KoBoToolbox or ODK Central export (CSV or XLSX) of the XLSForm: rank per respondent "
-            "and consolidate.",
+            "and consolidate (with --answers: the programme's answers to the designer's questions).",
         ),
     ] = None,
     skip_invalid: Annotated[
@@ -483,12 +529,15 @@ def assess(
 ) -> None:
     """Run the needs assessment and rank the instruments that fit."""
     if responses is not None:
-        if answers is not None or resume or save_answers is not None:
-            raise UsageError("--responses cannot be combined with --answers, --resume or --save-answers")
-        _assess_responses(ctx, responses, questionnaire_id, skip_invalid, as_json, top)
+        if resume or save_answers is not None:
+            raise UsageError("--responses cannot be combined with --resume or --save-answers")
+        if as_json and as_jsonl:
+            raise UsageError("--json and --jsonl cannot be combined")
+        output = "json" if as_json else "jsonl" if as_jsonl else "table"
+        _assess_responses(ctx, responses, questionnaire_id, skip_invalid, answers, output, top)
         return
-    if skip_invalid:
-        raise UsageError("--skip-invalid needs --responses")
+    if skip_invalid or as_jsonl:
+        raise UsageError(f"{'--skip-invalid' if skip_invalid else '--jsonl'} needs --responses")
     if save_answers is not None and str(save_answers) == "-":
         raise UsageError("--save-answers needs a file name; '-' (standard output) is not supported")
     from .answers_file import save_answers as write_answers
@@ -536,6 +585,7 @@ def assess(
 def _export_responses(
     ctx: typer.Context,
     path: Path,
+    answers: Path | None,
     target: Path | None,
     fmt: str,
     force: bool,
@@ -543,20 +593,35 @@ def _export_responses(
     skip_invalid: bool,
     programme: Any,
 ) -> None:
-    """`export --responses`: the consolidated report of a survey export, with the stakeholder breakdown."""
+    """`export --responses`: the consolidated report of a survey export, with the stakeholder breakdown.
+    Respondents stream past: JSON is spooled (see survey_report); Markdown and Word keep only what
+    the report shows (see consolidated_report)."""
+    import io
+
     from .export import check_free, require, write_report
 
     check_free(target, fmt, force)
     require(fmt)
-    result = _responses(ctx, path, None, skip_invalid)
+    data: str | bytes
     if fmt == "json":
-        from .export import render_json
+        from .survey_report import JsonSpool, write_json
 
-        data: str | bytes = render_json(result.to_dict())
+        text = io.StringIO()
+        with JsonSpool() as spool:
+            result = _responses(ctx, path, None, skip_invalid, answers, spool.add)
+            write_json(result, spool, text)
+        data = text.getvalue()
     else:
-        from .consolidated_report import GROUP_TOP, consolidated_blocks, header_text
+        from .consolidated_report import GROUP_TOP, ReportCollector, consolidated_blocks, header_text
 
-        blocks = consolidated_blocks(result, programme, group_top=top or GROUP_TOP)
+        collected: list[ReportCollector] = []
+
+        def collect(scorer: Any) -> Any:
+            collected.append(ReportCollector(scorer))
+            return collected[0].add
+
+        result = _responses(ctx, path, None, skip_invalid, answers, collect=collect)
+        blocks = consolidated_blocks(result, collected[0], programme, group_top=top or GROUP_TOP)
         if fmt == "docx":
             from .report_docx import render_docx
 
@@ -596,7 +661,11 @@ def export_report(
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
     responses: Annotated[
         Path | None,
-        typer.Option("--responses", help="A survey export (CSV or XLSX): write the consolidated report instead."),
+        typer.Option(
+            "--responses",
+            help="A survey export (CSV or XLSX): write the consolidated report instead "
+            "(--answers then gives the programme's answers to the designer's questions).",
+        ),
     ] = None,
     skip_invalid: Annotated[
         bool, typer.Option("--skip-invalid", help="With --responses: skip rows with problems (each is listed).")
@@ -619,11 +688,11 @@ def export_report(
 
     target = None if str(output) == "-" else output
     fmt = choose_format(target, fmt)
-    if (answers is None) == (responses is None):
-        raise UsageError("give either --answers FILE or --responses FILE")
+    if answers is None and responses is None:
+        raise UsageError("give --answers FILE, --responses FILE, or both (the programme's answers and a survey)")
     if responses is not None:
         given = Programme(name=programme_name, country=country)
-        _export_responses(ctx, responses, target, fmt, force, top, skip_invalid, given)
+        _export_responses(ctx, responses, answers, target, fmt, force, top, skip_invalid, given)
         return
     if skip_invalid:
         raise UsageError("--skip-invalid needs --responses")

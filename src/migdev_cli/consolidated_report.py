@@ -1,9 +1,11 @@
 """The consolidated survey report as a document: title block, a prose summary, the ranking, the
 reasons behind every "excluded by N of M", disputes and stakeholder groups, then an annex.
 
-It reads a :class:`migdev_cli.responses.Consolidated` and returns blocks
-(:mod:`migdev_cli.report_blocks`), which :mod:`migdev_cli.report_markdown` and
-:mod:`migdev_cli.report_docx` render, so the survey report looks like the single one.
+It reads a :class:`migdev_cli.consolidate.Consolidated` and what a :class:`ReportCollector` gathered
+while the respondents streamed past (the reasons each excluded an instrument, and the first rows for
+the annex), and returns blocks (:mod:`migdev_cli.report_blocks`), which
+:mod:`migdev_cli.report_markdown` and :mod:`migdev_cli.report_docx` render, so the survey report looks
+like the single one. Memory stays bounded whatever the number of respondents.
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ from typing import Any
 from . import __version__
 from .answers import resolve
 from .conditions import evaluate
+from .consolidate import Consolidated, respondent_label
 from .models import Programme
 from .report import brief, join_words
 from .report_blocks import Block, Heading, ListBlock, PageBreak, Paragraph, Table
 from .scoring import TOP
+from .survey_columns import Respondent
+from .survey_scoring import Scored, SurveyScorer
 
 GROUP_TOP = 5
 REASONS_SHOWN = 3
+ANNEX_ROWS = 500  # respondents listed in the annex; the JSON output lists every one
 
 
 def _reasons(scorer: Any, inst: Any, answers: dict[str, Any]) -> list[str]:
@@ -39,26 +45,31 @@ def _reasons(scorer: Any, inst: Any, answers: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(out)) or ["Screened out by the answers"]
 
 
-def exclusion_reasons(result: Any) -> dict[str, Counter[str]]:
-    """For each instrument some respondents exclude: each distinct reason and how many respondents gave it."""
-    bulk = result.bulk
-    scorer = bulk.scorer
-    instruments = {i.id: i for i in scorer.instruments}
-    cache: dict[tuple[Any, ...], list[str]] = {}
-    out: dict[str, Counter[str]] = {}
-    for respondent, scored in zip(result.respondents, result.scored, strict=True):
-        excluded = bulk.excluded(scored)
-        if not excluded:
-            continue
+class ReportCollector:
+    """Fed each respondent as the survey is read (``on_respondent``): counts, for every instrument a
+    respondent's answers exclude, each distinct reason; keeps the first rows for the annex."""
+
+    def __init__(self, scorer: SurveyScorer) -> None:
+        self.scorer = scorer
+        self.instruments = {i.id: i for i in scorer.instruments}
+        self.reasons: dict[str, Counter[str]] = {}
+        self.rows: list[tuple[int, str, list[str]]] = []
+        self._cache: dict[tuple[Any, ...], list[str]] = {}
+
+    def add(self, respondent: Respondent, scored: Scored) -> None:
+        if len(self.rows) < ANNEX_ROWS:
+            self.rows.append((respondent.row, respondent_label(respondent), scored.top))
+        if not scored.excluded:
+            return
         answers = None
-        for iid in excluded:
-            key = (iid, tuple(sorted(map(repr, scored.keys))))
-            if key not in cache:
+        key = respondent.key if respondent.key is not None else tuple(sorted(map(repr, respondent.values.items())))
+        for iid in scored.excluded:
+            if (iid, key) not in self._cache:
                 if answers is None:
-                    answers = resolve(scorer.questionnaire, dict(respondent.values)).answers
-                cache[key] = _reasons(scorer, instruments[iid], answers)
-            out.setdefault(iid, Counter()).update(cache[key])
-    return out
+                    raw = {**self.scorer.designer, **respondent.values}
+                    answers = resolve(self.scorer.questionnaire, raw).answers
+                self._cache[(iid, key)] = _reasons(self.scorer.scorer, self.instruments[iid], answers)
+            self.reasons.setdefault(iid, Counter()).update(self._cache[(iid, key)])
 
 
 def _lower(text: str) -> str:
@@ -69,8 +80,8 @@ def _label(value: str, question: Any) -> str:
     return question.label_of(value) if question is not None else value
 
 
-def _summary(result: Any, groups: dict[str, str], reasons: dict[str, Counter[str]]) -> list[str]:
-    n = len(result.respondents)
+def _summary(result: Consolidated, groups: dict[str, str], reasons: dict[str, Counter[str]]) -> list[str]:
+    n = result.respondents
     paragraphs = []
     who = f"{n} respondent{'s' if n != 1 else ''} answered the needs assessment"
     if result.by_group:
@@ -121,31 +132,32 @@ def _summary(result: Any, groups: dict[str, str], reasons: dict[str, Counter[str
 
 
 def consolidated_blocks(
-    result: Any,
+    result: Consolidated,
+    collected: ReportCollector,
     programme: Programme | None = None,
     *,
     group_top: int = GROUP_TOP,
     today: _dt.date | None = None,
 ) -> list[Block]:
     """The consolidated report: main part, a page break, then the annex (respondents, skipped rows, warnings)."""
-    from .responses import _who
     from .xlsform import STAKEHOLDER_CHOICES
 
     programme = programme or Programme()
     date = programme.date or (today or _dt.date.today()).isoformat()
-    n = len(result.respondents)
+    n = result.respondents
     q = result.questionnaire
-    reasons = exclusion_reasons(result)
+    reasons = collected.reasons
     title = "Consolidated needs assessment" + (f": {programme.name}" if programme.name else "")
     facts: list[Any] = [
         [("bold", f"{label}: "), ("", value)]
         for label, value in (("Programme", programme.name), ("Country", programme.country), ("Date", date))
         if value
     ]
-    respondents = f"{n}" + (f" ({len(result.skipped)} row(s) skipped)" if result.skipped else "")
+    respondents = f"{n}" + (f" ({result.skipped_count} row(s) skipped)" if result.skipped_count else "")
     facts += [
         [("bold", "Respondents: "), ("", respondents)],
         [("bold", "Survey file: "), ("", result.file)],
+        *([[("bold", "Programme's answers: "), ("", result.designer_file)]] if result.designer_file else []),
         [("bold", "Questionnaire: "), ("", f"{q.title} ({q.id}, version {q.version})")],
         [("bold", "Prepared with: "), ("", f"migdev {__version__}")],
     ]
@@ -237,17 +249,23 @@ def consolidated_blocks(
     out.append(
         Table(
             ["Row", "Respondent", f"Top {TOP}"],
-            [
-                [str(r.row), _who(r) or "-", "; ".join(names[i] for i in result.bulk.top_ids(s))]
-                for r, s in zip(result.respondents, result.scored, strict=True)
-            ],
+            [[str(row), who or "-", "; ".join(names[i] for i in top)] for row, who, top in collected.rows],
             align=["r", "l", "l"],
             narrow=[0],
         )
     )
+    if n > len(collected.rows):
+        out.append(
+            Paragraph(
+                f"The first {len(collected.rows)} of {n} respondents are listed; "
+                "`migdev assess --responses FILE --json` lists every one."
+            )
+        )
     if result.skipped:
         out.append(Heading(2, "Skipped rows"))
         out.append(ListBlock([f"Row {s.row}: " + "; ".join(s.to_dict()["problems"]) for s in result.skipped]))
+        if result.skipped_count > len(result.skipped):
+            out.append(Paragraph(f"… and {result.skipped_count - len(result.skipped)} more skipped rows."))
     if result.warnings:
         out.append(Heading(2, "Warnings"))
         out.append(ListBlock(list(result.warnings)))

@@ -454,7 +454,10 @@ class Question(Model):
     required: bool = True
     weight: Weight = 1
     when: Condition | None = None
-    asked_of: Literal["designer", "stakeholder"] = "stakeholder"
+    asked_of: Annotated[
+        Literal["designer", "stakeholder"],
+        Described("Who answers it in a field survey: the programme's designer or every stakeholder"),
+    ] = "stakeholder"
     # Points for an instrument that no rule of the chosen answer(s) raises: a mismatch costs
     # as a match earns. ``miss_because`` says why; "{answer}" stands for the answer's label.
     miss: Points = 0

@@ -12,10 +12,15 @@ and ``settings`` (form id, version and title). What we map:
 * for a multiple question that allows "don't know", a ``constraint`` that it is chosen alone;
 * a first group ``respondent`` asks who answers: ``stakeholder`` (select_one from the
   ``stakeholder`` list) and an optional free-text ``organisation``. The consolidated
-  report breaks the ranking down by ``stakeholder``.
+  report breaks the ranking down by ``stakeholder``;
+* only the stakeholders' questions are asked: a question marked ``asked_of: designer`` is
+  answered once, by the programme's designer, in the answers file given with
+  ``assess --responses FILE --answers programme.yaml`` (a section left without questions is
+  left out; a condition on a designer's question is not known to the form, so the question
+  it governs is asked and migdev applies the condition when it scores).
 
 Kobo and ODK Central put the group names in front of the question names in their
-exports (``programme/budget``, ``programme-budget``); :mod:`migdev_cli.responses`
+exports (``programme/budget``, ``programme-budget``); :mod:`migdev_cli.survey_columns`
 strips them again. openpyxl is imported only inside the functions that write.
 """
 
@@ -27,6 +32,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .conditions import questions_in
 from .errors import MigdevError
 from .fileio import write_atomic
 from .models import AllOf, AnyOf, Condition, Leaf, Not, Question, Questionnaire
@@ -194,10 +200,15 @@ def xlsform_rows(questionnaire: Questionnaire) -> dict[str, list[list[str]]]:
     choices.extend([STAKEHOLDER, value, label] for value, label in STAKEHOLDER_CHOICES.items())
 
     written_lists: set[str] = {STAKEHOLDER}
+    designer = {q.id for q in questionnaire.questions if q.asked_of == "designer"}
     for section in questionnaire.sections:
+        asked = [q for q in section.questions if q.id not in designer]
+        if not asked:
+            continue
         survey.append(row(type="begin_group", name=section.id, label=section.title))
-        for question in section.questions:
+        for question in asked:
             list_name = _list_name(question, ids)
+            known = question.when is not None and not set(questions_in(question.when)) & designer
             kind = "select_multiple" if question.type == "multiple" else "select_one"
             cells = {
                 "type": f"{kind} {list_name}",
@@ -205,7 +216,7 @@ def xlsform_rows(questionnaire: Questionnaire) -> dict[str, list[list[str]]]:
                 "label": question.text,
                 "hint": question.help,
                 "required": "yes" if question.required else "",
-                "relevant": relevant(question.when, questionnaire) if question.when is not None else "",
+                "relevant": relevant(question.when, questionnaire) if known and question.when is not None else "",
             }
             alone = question.exclusive_values
             if alone:

@@ -1,0 +1,454 @@
+"""Consolidating a field survey: every respondent scored, then summed per instrument, in one pass.
+
+The export is read one row at a time (:mod:`survey_table`, :mod:`survey_columns`), each
+respondent is scored (:mod:`survey_scoring`) and added to running sums, so memory does not grow
+with the number of respondents; a caller that wants each respondent's result gets it through
+``on_respondent`` as it is made (the JSON writers spool it, see :mod:`survey_report`).
+
+Method. Every respondent is scored like one ``migdev assess`` (without the sensitivity check),
+then per instrument, over all respondents: the mean score, the range, how many respondents have
+it in their top 3, how many exclude it, and the agreement. For a respondent whose answers
+exclude an instrument it counts as 0 (it fails a precondition for them), so an instrument most
+respondents rule out cannot top the list; ``mean_score_included`` is the mean over the
+respondents who did not exclude it. Means are computed exactly in tenths of a point and rounded
+half up to 0.1; the consolidated ranking sorts by mean score, and equal means share a rank.
+Agreement is ``1 - sd / 50``, with ``sd`` the population standard deviation of the respondents'
+scores: 1 when all give the same score, 0 when half give 0 and half 100. Questions the
+stakeholders answer are ranked by disagreement: the normalised entropy of their answers
+(single and boolean: over the possible values, "don't know" included; multiple: the mean over
+the choices of the entropy of chosen / not chosen), 0 when everybody answers alike and 1 for an
+even split. When the file has a ``stakeholder`` column, the same figures are given per
+stakeholder group.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from itertools import chain
+from operator import add
+from pathlib import Path
+from typing import Any
+
+from .answers import Value
+from .errors import DataError, MigdevError, Problem
+from .loader import MAX_PROBLEMS
+from .models import Instrument, Questionnaire
+from .survey_columns import Columns, Respondent, Skipped
+from .survey_scoring import TOP, Scored, SurveyScorer
+from .survey_table import open_table
+from .xlsform import STAKEHOLDER_CHOICES
+
+UNSPECIFIED_GROUP = "unspecified"
+GROUP_TOP = 5  # instruments shown per stakeholder group in tables and reports
+SHOWN = 30  # respondents kept for the terminal table
+MAX_SKIPPED_KEPT = 10_000  # skipped rows kept for the JSON and the report (all are counted)
+MAX_ROWS_LISTED = 20  # rows named in one warning
+_BATCH = 2048
+ALIKE = "Every question answered by two or more respondents was answered alike by all of them."
+
+
+@dataclass
+class InstrumentSummary:
+    rank: int
+    id: str
+    name: str
+    area: str
+    mean_score: float
+    mean_score_included: float | None
+    min_score: float
+    max_score: float
+    top3_count: int
+    excluded: int
+    agreement: float
+
+
+@dataclass
+class QuestionSpread:
+    question: str
+    text: str
+    answered: int
+    disagreement: float
+    answers: dict[str, int]  # value -> respondents choosing it
+
+
+class _Totals:
+    """Sums over respondents, one entry per instrument (in tenths of a point).
+
+    Results wait in a short list and are added a column at a time (``zip(*...)``), which costs
+    far less per respondent than adding each result's entries one by one."""
+
+    __slots__ = ("n", "total", "squares", "low", "high", "top", "excluded", "pending")
+
+    def __init__(self, size: int) -> None:
+        self.n = 0
+        self.total = [0] * size
+        self.squares = [0] * size
+        self.low = [1001] * size
+        self.high = [0] * size
+        self.top = [0] * size
+        self.excluded = [0] * size
+        self.pending: list[Scored] = []
+
+    def add(self, s: Scored) -> None:
+        self.pending.append(s)
+        if len(self.pending) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        batch = self.pending
+        if not batch:
+            return
+        self.n += len(batch)
+        zeroed = list(zip(*[s.zeroed for s in batch], strict=True))
+        self.total = list(map(add, self.total, map(sum, zeroed)))
+        self.low = list(map(min, self.low, map(min, zeroed)))
+        self.high = list(map(max, self.high, map(max, zeroed)))
+        self.squares = list(map(add, self.squares, map(sum, zip(*[s.squares for s in batch], strict=True))))
+        self.top = list(map(add, self.top, map(sum, zip(*[s.top_flags for s in batch], strict=True))))
+        self.excluded = list(map(add, self.excluded, map(sum, zip(*[s.excluded_flags for s in batch], strict=True))))
+        batch.clear()
+
+    def merge(self, other: _Totals) -> None:
+        self.flush()
+        other.flush()
+        self.n += other.n
+        for name in ("total", "squares", "top", "excluded"):
+            setattr(self, name, list(map(add, getattr(self, name), getattr(other, name))))
+        self.low = list(map(min, self.low, other.low))
+        self.high = list(map(max, self.high, other.high))
+
+    def summaries(self, instruments: list[Instrument]) -> list[InstrumentSummary]:
+        self.flush()
+        n = self.n
+        rows = []
+        for i, inst in enumerate(instruments):
+            total, excluded = self.total[i], self.excluded[i]
+            spread = math.sqrt(max(0, n * self.squares[i] - total * total)) / n / 10  # population sd in points
+            included = n - excluded
+            rows.append(
+                InstrumentSummary(
+                    rank=0,
+                    id=inst.id,
+                    name=inst.name,
+                    area=inst.area,
+                    mean_score=_half_up(total, n) / 10,
+                    mean_score_included=_half_up(total, included) / 10 if included else None,
+                    min_score=self.low[i] / 10,
+                    max_score=self.high[i] / 10,
+                    top3_count=self.top[i],
+                    excluded=excluded,
+                    agreement=round(max(0.0, 1 - spread / 50), 2),
+                )
+            )
+        rows.sort(key=lambda r: (-r.mean_score, r.name.lower(), r.id))
+        for position, row in enumerate(rows, start=1):
+            row.rank = (
+                rows[position - 2].rank
+                if position > 1 and rows[position - 2].mean_score == row.mean_score
+                else position
+            )
+        return rows
+
+
+def _half_up(total: int, n: int) -> int:
+    """total / n rounded to the nearest integer, halves up (exact: no floating point)."""
+    return (2 * total + n) // (2 * n)
+
+
+def _entropy(counts: Iterable[int], total: int) -> float:
+    return -sum(c / total * math.log(c / total) for c in counts if c)
+
+
+@dataclass
+class Consolidated:
+    questionnaire: Questionnaire
+    file: str
+    consolidated: list[InstrumentSummary]
+    disagreement: list[QuestionSpread]
+    by_group: dict[str, dict[str, Any]]
+    respondents: int = 0
+    rows: int = 0  # data rows read, blank rows not counted
+    skipped: list[Skipped] = field(default_factory=list)  # the first MAX_SKIPPED_KEPT
+    skipped_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+    first: list[tuple[Respondent, Scored]] = field(default_factory=list)  # the first SHOWN respondents
+    designer_answers: dict[str, Value] = field(default_factory=dict)
+    designer_file: str | None = None
+
+    def summary(self, top: int | None = None) -> dict[str, Any]:
+        """Everything the JSON output holds except ``per_respondent`` and ``method``."""
+        return {
+            "questionnaire": {"id": self.questionnaire.id, "version": self.questionnaire.version},
+            "file": self.file,
+            "rows": self.rows,
+            "respondents": self.respondents,
+            "designer_answers": {"file": self.designer_file, "answers": self.designer_answers},
+            "consolidated": [asdict(s) for s in self.consolidated if top is None or s.rank <= top],
+            "disagreement": [asdict(d) for d in self.disagreement],
+            "by_group": self.by_group,
+            "skipped": [s.to_dict() for s in self.skipped],
+            "skipped_count": self.skipped_count,
+            "warnings": self.warnings,
+        }
+
+
+METHOD = {
+    "mean_score": "mean over all respondents, rounded half up to 0.1; "
+    "an instrument a respondent's answers exclude counts as 0",
+    "mean_score_included": "mean over the respondents who did not exclude it",
+    "agreement": "1 - sd/50, sd the population standard deviation of the respondents' scores (0..1)",
+    "disagreement": "normalised entropy of the answers to a stakeholder question (0 = all alike, 1 = even split)",
+}
+
+
+class Consolidator:
+    """Adds respondents one at a time; :meth:`result` gives the consolidated figures."""
+
+    def __init__(self, scorer: SurveyScorer, *, by_group: bool = False) -> None:
+        self.scorer = scorer
+        self.instruments = scorer.instruments
+        self.totals = _Totals(len(self.instruments))
+        self.by_group = by_group
+        self.groups: dict[str, _Totals] = {}
+        self.answers: Counter[tuple[str, Any]] = Counter()
+        self.counted: list[tuple[tuple[str, Any], ...]] = []  # waiting to be counted
+        self.count = 0
+        self.hidden: dict[str, list[int]] = {}
+        self.hidden_count: Counter[str] = Counter()
+        self.first: list[tuple[Respondent, Scored]] = []
+
+    def add(self, respondent: Respondent, scored: Scored) -> None:
+        self.count += 1
+        if self.by_group:  # the overall sums are the groups' sums, added up at the end
+            group = respondent.stakeholder or UNSPECIFIED_GROUP
+            totals = self.groups.get(group)
+            if totals is None:
+                totals = self.groups[group] = _Totals(len(self.instruments))
+            totals.add(scored)
+        else:
+            self.totals.add(scored)
+        counted = self.counted
+        counted.append(scored.counted)
+        if len(counted) >= _BATCH:
+            self.answers.update(chain.from_iterable(counted))
+            counted.clear()
+        for qid in scored.ignored:
+            self.hidden_count[qid] += 1
+            rows = self.hidden.setdefault(qid, [])
+            if len(rows) < MAX_ROWS_LISTED:
+                rows.append(respondent.row)
+        if len(self.first) < SHOWN:
+            self.first.append((respondent, scored))
+
+    def disagreement(self) -> list[QuestionSpread]:
+        """Stakeholder questions answered by at least two respondents, most disputed first."""
+        self.answers.update(chain.from_iterable(self.counted))
+        self.counted.clear()
+        by_question: dict[str, Counter[str]] = {}
+        answered: Counter[str] = Counter()
+        for (qid, value), count in self.answers.items():
+            answered[qid] += count
+            counts = by_question.setdefault(qid, Counter())
+            for v in [value] if isinstance(value, str) else value:
+                counts[v] += count
+        out = []
+        for position, question in enumerate(self.scorer.questionnaire.questions):
+            n = answered[question.id]
+            if n < 2 or question.asked_of != "stakeholder":
+                continue
+            counts = by_question[question.id]
+            if question.type == "multiple":
+                bits = [_entropy((counts[v], n - counts[v]), n) / math.log(2) for v in question.values]
+                spread = sum(bits) / len(bits)
+            else:
+                spread = _entropy(counts.values(), n) / math.log(len(question.values))
+            ordered = {v: counts[v] for v in question.values if counts[v]}
+            # max(0.0, ...): everybody alike gives -0.0, which JSON would print as such
+            out.append((position, QuestionSpread(question.id, question.name, n, max(0.0, round(spread, 2)), ordered)))
+        out.sort(key=lambda ps: (-ps[1].disagreement, ps[0]))
+        return [s for _, s in out]
+
+    def hidden_warnings(self, file: str) -> list[str]:
+        """Answers to questions whose condition the respondent's other answers do not meet, by question."""
+        from .conditions import describe
+
+        questionnaire = self.scorer.questionnaire
+        out = []
+        for question in questionnaire.questions:
+            rows = self.hidden.get(question.id)
+            if not rows or question.when is None:
+                continue
+            count = self.hidden_count[question.id]
+            listed = ", ".join(str(n) for n in rows)
+            if count > len(rows):
+                listed += f" and {count - len(rows):,} more rows"
+            plural = "s" if count > 1 else ""
+            out.append(
+                f"{file}: answers to {question.id!r} ignored in row{plural} {listed}: "
+                f"it is only asked when {describe(question.when, questionnaire)}"
+            )
+        return out
+
+    def result(self, file: str = "") -> Consolidated:
+        if not self.count:
+            raise MigdevError("no respondents to consolidate")
+        for totals in self.groups.values():
+            self.totals.merge(totals)
+        summaries = self.totals.summaries(self.instruments)
+        by_group: dict[str, dict[str, Any]] = {}
+        order = [*STAKEHOLDER_CHOICES, UNSPECIFIED_GROUP]
+        for group in sorted(self.groups, key=lambda g: (order.index(g) if g in order else len(order), g)):
+            totals = self.groups[group]
+            per_group = {s.id: s for s in totals.summaries(self.instruments)}
+            by_group[group] = {
+                "respondents": totals.n,
+                "instruments": [
+                    {
+                        "id": s.id,
+                        "mean_score": per_group[s.id].mean_score,
+                        "top3_count": per_group[s.id].top3_count,
+                        "excluded": per_group[s.id].excluded,
+                    }
+                    for s in summaries
+                ],
+            }
+        return Consolidated(
+            questionnaire=self.scorer.questionnaire,
+            file=file,
+            consolidated=summaries,
+            disagreement=self.disagreement(),
+            by_group=by_group,
+            respondents=self.count,
+            first=self.first,
+            designer_answers=dict(self.scorer.designer),
+        )
+
+
+def consolidate(
+    scorer: SurveyScorer, respondents: Iterable[Respondent], *, by_group: bool | None = None
+) -> Consolidated:
+    """Score and consolidate respondents held in memory (a library convenience)."""
+    people = list(respondents)
+    if not people:
+        raise MigdevError("no respondents to consolidate")
+    grouped = any(r.stakeholder for r in people) if by_group is None else by_group
+    consolidator = Consolidator(scorer, by_group=grouped)
+    for r in people:
+        consolidator.add(r, scorer.score(r.values))
+    return consolidator.result()
+
+
+def _designer_warnings(
+    scorer: SurveyScorer, columns: Columns, designer_file: str | None, given: Mapping[str, Value]
+) -> list[str]:
+    out = []
+    name = columns.name
+    if columns.designer_columns:
+        out.append(
+            f"{name}: column{'s' if len(columns.designer_columns) > 1 else ''} "
+            f"{', '.join(repr(c) for c in columns.designer_columns)} ignored: the programme's designer answers "
+            + ("those questions (taken from the answers file)" if designer_file else "those questions (give --answers)")
+        )
+    missing = [q for q in scorer.designer_questions if q not in scorer.designer]
+    if designer_file is None and scorer.designer_questions:
+        out.append(
+            f"no answers file (--answers): the designer's questions {', '.join(scorer.designer_questions)} "
+            "count as unknown for every respondent"
+        )
+    elif missing:
+        out.append(
+            f"{designer_file}: no answer to the designer's question{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}: unknown for every respondent"
+        )
+    unused = [q for q in given if q in scorer.stakeholder_questions]
+    if designer_file is not None and unused:
+        out.append(
+            f"{designer_file}: answers to the stakeholders' questions ({', '.join(unused)}) are not used with "
+            "--responses: each respondent's own answers count"
+        )
+    return out
+
+
+def assess_responses(
+    path: Path,
+    questionnaire: Questionnaire,
+    instruments: Iterable[Instrument],
+    *,
+    designer: Mapping[str, Value] | None = None,
+    designer_file: str | None = None,
+    skip_invalid: bool = False,
+    on_respondent: Callable[[Respondent, Scored], None] | None = None,
+    on_skipped: Callable[[Skipped], None] | None = None,
+) -> Consolidated:
+    """Read a survey export row by row, score and consolidate it (see the module docstring).
+
+    Without ``skip_invalid`` any problem stops the import (every problem is listed, up to
+    MAX_PROBLEMS); with it each bad row is skipped, passed to ``on_skipped`` and counted, so the
+    respondents are always the data rows less the rows skipped.
+    """
+    table = open_table(Path(path))
+    name = table.name
+    columns = Columns.of(name, table.header, questionnaire)
+    scorer = SurveyScorer(questionnaire, instruments, designer)
+    consolidator = Consolidator(scorer, by_group=columns.group is not None)
+    rows = skipped_count = problem_count = 0
+    skipped: list[Skipped] = []
+    problems: list[Problem] = []
+    for row in table.rows:
+        rows += 1
+        item = columns.read(row)
+        if isinstance(item, Skipped):
+            skipped_count += 1
+            problem_count += len(item.problems)
+            if len(skipped) < MAX_SKIPPED_KEPT:
+                skipped.append(item)
+            if len(problems) <= MAX_PROBLEMS:
+                problems.extend(item.problems)
+            if skip_invalid and on_skipped is not None:
+                on_skipped(item)
+            continue
+        if skipped_count and not skip_invalid:
+            continue  # the import fails: the other rows are only checked
+        scored = scorer.score(item.values, item.key)
+        consolidator.add(item, scored)
+        if on_respondent is not None:
+            on_respondent(item, scored)
+
+    if skipped_count and not skip_invalid:
+        raise DataError(_capped(problems, problem_count, name))
+    if not consolidator.count:
+        if skipped_count:  # each row's problems, then why nothing is left
+            last = Problem(name, None, "", f"every one of the {rows} rows has a problem; nothing to assess")
+            raise DataError([*_capped(problems, problem_count, name), last])
+        raise DataError([Problem(name, None, "", "no responses: the file has a header row only")])
+    result = consolidator.result(name)
+    result.rows = rows
+    result.skipped = skipped
+    result.skipped_count = skipped_count
+    result.designer_file = designer_file
+    result.warnings = (
+        _designer_warnings(scorer, columns, designer_file, designer or {})
+        + columns.unused_column_warnings()
+        + consolidator.hidden_warnings(name)
+    )
+    return result
+
+
+def _capped(problems: list[Problem], total: int, name: str) -> list[Problem]:
+    if total <= MAX_PROBLEMS:
+        return problems[:MAX_PROBLEMS]
+    kept = problems[:MAX_PROBLEMS]
+    more = Problem(name, None, "", f"... and {total - MAX_PROBLEMS:,} more problems in this file (fix these first)")
+    return [*kept, more]
+
+
+def respondent_label(r: Respondent) -> str:
+    """Who answered, for tables: the export's id, the stakeholder group and the organisation."""
+    group = STAKEHOLDER_CHOICES.get(r.stakeholder, r.stakeholder) if r.stakeholder else None
+    return ", ".join(x for x in (r.id, group, r.organisation) if x)
+
+
+__all__ = ["ALIKE", "GROUP_TOP", "METHOD", "TOP", "Consolidated", "Consolidator", "assess_responses", "consolidate"]

@@ -1,0 +1,410 @@
+"""What each column of a survey export holds, and one row's cells as a respondent's answers.
+
+A column is, by its name:
+
+* a question: the last segment after ``/``, ``.``, ``-`` or ``:`` is a question id, so the group
+  prefixes Kobo and ODK put in front (``programme/budget``, ``programme-budget``,
+  ``programme.budget``) are dropped. Question ids, group names and choice values cannot contain
+  those separators, so this is unambiguous;
+* one choice of a multiple question: ``QUESTION/VALUE`` (or ``.``, ``-``) holding 1/0,
+  true/false or yes/no. Kobo may export both this and the space-separated column; both are
+  read, and they must agree;
+* ``stakeholder`` and ``organisation``: who answered (see :mod:`migdev_cli.xlsform`);
+* a system column (``_id``, ``_uuid``, ``_submission_time``, ``start``, ``end``,
+  ``meta/instanceID``, ``KEY``, ``SubmissionDate``, ...): ignored;
+* a question the programme's designer answers (``asked_of: designer``): not read from the
+  survey; those answers come from the designer's answers file (one warning names the columns).
+
+Anything else is an unknown column. An empty cell is an unanswered question. A value that is
+not a choice of its question, a value in an unknown column, a line break inside a cell of a
+question column (the sign of an unbalanced quote), or a row that answers no question is a
+problem reported as ``FILE:row N: COLUMN: message``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from .answers import Value, normalise
+from .errors import DataError, Problem
+from .escaping import visible
+from .models import Question, Questionnaire
+from .suggest import did_you_mean
+from .survey_table import MAX_CELL_CHARS, TableRow
+from .xlsform import ORGANISATION, STAKEHOLDER, STAKEHOLDER_CHOICES
+
+_SEPARATORS = re.compile(r"[/.\-:]")
+# Columns Kobo and ODK Central add; compared in lower case. Names starting with "_" are
+# system columns too (_id, _uuid, _submission_time, _validation_status, __version__, ...).
+SYSTEM_COLUMNS = frozenset(
+    {
+        "start",
+        "end",
+        "today",
+        "deviceid",
+        "subscriberid",
+        "simserial",
+        "phonenumber",
+        "username",
+        "email",
+        "audit",
+        "instanceid",
+        "instancename",
+        "deprecatedid",
+        "key",
+        "parent_key",
+        "submissiondate",
+        "submitterid",
+        "submittername",
+        "attachmentspresent",
+        "attachmentsexpected",
+        "status",
+        "reviewstate",
+        "edits",
+        "formversion",
+        "version",
+    }
+)
+_SYSTEM_GROUPS = frozenset({"meta", "formhub"})
+_ID_COLUMNS = ("_id", "key", "_uuid", "meta/instanceid", "meta-instanceid", "instanceid")
+_TRUE = frozenset({"1", "true", "yes"})
+_FALSE = frozenset({"0", "false", "no"})
+_MISSING: Any = object()
+_PARSED_SIZE = 4096  # distinct cell texts remembered per question
+# Columns whose cells may hold a line break (free text): anything that is not an answer.
+_FREE_TEXT = frozenset({"organisation", "system", "unknown"})
+
+
+@dataclass(frozen=True)
+class RowProblem(Problem):
+    """A problem in one row of a responses file, printed as ``FILE:row N: COLUMN: message``."""
+
+    def where(self) -> str:
+        name = visible(self.file, keep="")
+        return f"{name}:row {self.line}" if self.line else name
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int
+    header: str
+    kind: str  # question, choice, stakeholder, organisation, system, designer, unknown
+    question: str | None = None
+    value: str | None = None
+    message: str | None = None  # for unknown columns
+
+
+@dataclass(slots=True)
+class Respondent:
+    row: int  # as a spreadsheet shows it: the header is row 1
+    values: dict[str, Value]
+    id: str | None = None  # the export's _id, KEY, _uuid or instanceID
+    stakeholder: str | None = None
+    organisation: str | None = None
+    key: tuple[tuple[str, str | tuple[str, ...]], ...] | None = None  # the answers, hashable
+
+
+@dataclass
+class Skipped:
+    row: int
+    problems: list[Problem]
+
+    def line(self) -> str:
+        first = self.problems[0]
+        details = "; ".join(
+            f"{visible(p.field, keep='')}: {p.message}" if p.field else p.message for p in self.problems
+        )
+        return f"{visible(first.file, keep='')}:row {self.row}: skipped: {details}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "problems": [f"{p.field}: {p.message}" if p.field else p.message for p in self.problems],
+        }
+
+
+def _is_system(header: str, segments: list[str]) -> bool:
+    low = header.lower()
+    return (
+        low.startswith("_")
+        or low in SYSTEM_COLUMNS
+        or segments[0].lower() in _SYSTEM_GROUPS
+        or segments[-1].lower() in {"instanceid", "instancename", "deprecatedid"}
+    )
+
+
+def classify(index: int, header: str, questionnaire: Questionnaire) -> Column:
+    """What one header names (see the module docstring)."""
+    column = _classify(index, header, questionnaire)
+    if column.kind in ("question", "choice") and column.question is not None:
+        question = questionnaire.question(column.question)
+        if question is not None and question.asked_of == "designer":
+            return Column(index, column.header, "designer", column.question, column.value)
+    return column
+
+
+def _classify(index: int, header: str, questionnaire: Questionnaire) -> Column:
+    header = header.strip()
+    segments = [s for s in _SEPARATORS.split(header) if s] or [""]
+    last = segments[-1]
+    question = questionnaire.question(last) if last else None
+    if question is not None and header == last:
+        return Column(index, header, "question", question.id)
+    if not header:
+        return Column(index, header, "unknown", message="column without a name")
+    if _is_system(header, segments):
+        return Column(index, header, "system")
+    parent = questionnaire.question(segments[-2]) if len(segments) >= 2 else None
+    if parent is not None and parent.type == "multiple" and last in parent.values:
+        # QUESTION/VALUE: groups are never questions, so this wins over a question named VALUE
+        return Column(index, header, "choice", parent.id, last)
+    if question is not None:
+        return Column(index, header, "question", question.id)
+    if last in (STAKEHOLDER, ORGANISATION):
+        return Column(index, header, last)
+    if parent is not None and parent.type == "multiple":
+        return Column(
+            index,
+            header,
+            "unknown",
+            parent.id,
+            last,
+            message=f"question {parent.id!r} has no choice {last!r}{did_you_mean(last, parent.values)}; "
+            f"choices: {', '.join(parent.values)}",
+        )
+    ids = [q.id for q in questionnaire.questions]
+    return Column(
+        index,
+        header,
+        "unknown",
+        message=f"no question {last!r} in questionnaire {questionnaire.id!r}{did_you_mean(last, ids)}",
+    )
+
+
+def _flag(text: str) -> bool | None:
+    low = text.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE or low == "":
+        return False if low else None
+    raise ValueError(f"expected 1 or 0 (chosen or not), found {text!r}")
+
+
+@dataclass
+class Columns:
+    """The columns of one export and how a row of it becomes a respondent."""
+
+    name: str
+    questionnaire: Questionnaire
+    header: list[str]
+    columns: list[Column]
+    questions: list[tuple[Question, Column | None, list[Column]]] = field(default_factory=list)
+    unknown: list[Column] = field(default_factory=list)
+    used_unknown: set[int] = field(default_factory=set)
+    group: Column | None = None
+    organisation: Column | None = None
+    ids: list[int] = field(default_factory=list)
+    # per question: its columns' cells and its answer per distinct cell text(s), worked out
+    # once (exports repeat them)
+    _readers: list[tuple[Question, Column | None, list[Column], Any, dict[Any, Any]]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, name: str, header: list[str], questionnaire: Questionnaire) -> Columns:
+        """Classify the header; DataError for a duplicated column or a header that names no question."""
+        if not any(header):
+            raise DataError([Problem(name, None, "", "no header row")])
+        columns = [classify(i, h, questionnaire) for i, h in enumerate(header)]
+        problems: list[Problem] = []
+        seen: dict[tuple[str, str | None, str | None], str] = {}
+        for col in columns:
+            if col.kind in ("question", "choice", "stakeholder", "organisation"):
+                key = (col.kind, col.question, col.value)
+                if key in seen:
+                    what = col.question or col.kind
+                    problems.append(RowProblem(name, 1, col.header, f"{what!r} is also in column {seen[key]!r}"))
+                seen[key] = col.header
+        if problems:
+            raise DataError(problems)
+        if not any(c.kind in ("question", "choice") for c in columns):
+            raise DataError(
+                [
+                    Problem(
+                        name,
+                        1,
+                        "",
+                        f"no column names a question of questionnaire {questionnaire.id!r}; "
+                        "export the form with XML values and headers (question names, not labels)",
+                    )
+                ]
+            )
+        combined = {c.question: c for c in columns if c.kind == "question"}
+        split: dict[str, list[Column]] = {}
+        for c in columns:
+            if c.kind == "choice" and c.question is not None:
+                split.setdefault(c.question, []).append(c)
+        lowered = [h.strip().lower() for h in header]
+        result = cls(name, questionnaire, header, columns)
+        result.questions = [
+            (q, combined.get(q.id), split.get(q.id, []))
+            for q in questionnaire.questions
+            if q.id in combined or q.id in split
+        ]
+        result._readers = [
+            (q, c, sp, itemgetter(*[x.index for x in ([c] if c else []) + sp]), {}) for q, c, sp in result.questions
+        ]
+        result.unknown = [c for c in columns if c.kind == "unknown"]
+        result.group = next((c for c in columns if c.kind == "stakeholder"), None)
+        result.organisation = next((c for c in columns if c.kind == "organisation"), None)
+        result.ids = [lowered.index(n) for n in _ID_COLUMNS if n in lowered]
+        return result
+
+    @property
+    def designer_columns(self) -> list[str]:
+        return [c.header for c in self.columns if c.kind == "designer"]
+
+    def read(self, row: TableRow) -> Respondent | Skipped:
+        """One data row as a respondent, or the row's problems."""
+        name = self.name
+        problems: list[Problem] = []
+
+        def bad(column: str, message: str) -> None:
+            problems.append(RowProblem(name, row.row, column, message))
+
+        if row.problem is not None:
+            bad("", row.problem)
+            return Skipped(row.row, problems)
+        cells = row.cells
+        width = len(self.header)
+        multiline = row.lines is not None and row.lines[1] > row.lines[0]
+        if len(cells) > width and any(cells[width:]):
+            bad("", f"{len(cells)} cells but the header names {width} columns" + _span(row))
+        elif multiline and len(cells) < width:
+            bad("", f"{len(cells)} cells but the header names {width} columns" + _span(row))
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        if multiline:
+            for col in self.columns:
+                text = cells[col.index]
+                if col.kind not in _FREE_TEXT and ("\n" in text or "\r" in text):
+                    bad(col.header, "a line break inside an answer" + _span(row))
+        if problems:  # a row whose cells cannot be trusted is not read further
+            return Skipped(row.row, problems)
+        if max(map(len, cells)) > MAX_CELL_CHARS:
+            long = next(c for c in self.columns if len(cells[c.index]) > MAX_CELL_CHARS)
+            bad(long.header, f"a cell longer than {MAX_CELL_CHARS:,} characters")
+            return Skipped(row.row, problems)
+
+        for col in self.unknown:
+            text = cells[col.index]
+            if not text:
+                continue
+            if col.value is not None:  # an unknown choice column: only a "chosen" flag matters
+                try:
+                    if not _flag(text):
+                        continue
+                except ValueError as exc:
+                    bad(col.header, str(exc))
+                    continue
+            self.used_unknown.add(col.index)
+            bad(col.header or f"column {col.index + 1}", col.message or "unknown column")
+
+        values: dict[str, Value] = {}
+        key: list[tuple[str, str | tuple[str, ...]]] = []
+        for question, combined, split, getter, parsed in self._readers:
+            text = getter(cells)
+            value = parsed.get(text, _MISSING)
+            if value is _MISSING:
+                try:
+                    answer = _question_value(question, cells, combined, split)
+                    value = None if answer is None else (answer, answer if isinstance(answer, str) else tuple(answer))
+                except ValueError as exc:
+                    value = exc
+                if len(parsed) > _PARSED_SIZE:
+                    parsed.clear()
+                parsed[text] = value
+            if value is None:
+                continue
+            if isinstance(value, ValueError):
+                bad(combined.header if combined else question.id, str(value))
+            else:
+                values[question.id] = value[0]
+                key.append((question.id, value[1]))
+        if not values and not problems:
+            bad("", "answers no question of the questionnaire")
+
+        group = self.group
+        stakeholder = cells[group.index] if group else ""
+        if stakeholder and stakeholder not in STAKEHOLDER_CHOICES:
+            bad(
+                group.header if group else STAKEHOLDER,
+                f"unknown stakeholder group {stakeholder!r}{did_you_mean(stakeholder, STAKEHOLDER_CHOICES)}; "
+                f"choices: {', '.join(STAKEHOLDER_CHOICES)}",
+            )
+        if problems:
+            return Skipped(row.row, problems)
+        return Respondent(
+            row=row.row,
+            values=values,
+            id=next((cells[i] for i in self.ids if cells[i]), None),
+            stakeholder=stakeholder or None,
+            organisation=(cells[self.organisation.index] or None) if self.organisation else None,
+            key=tuple(key),
+        )
+
+    def unused_column_warnings(self) -> list[str]:
+        return [
+            f"{self.name}: column {col.header or col.index + 1!r} ignored: {col.message}; it has no value in any row"
+            for col in self.unknown
+            if col.index not in self.used_unknown
+        ]
+
+
+def _span(row: TableRow) -> str:
+    if row.lines is None or row.lines[1] == row.lines[0]:
+        return ""
+    return f" (lines {row.lines[0]}-{row.lines[1]} were read as one row: an unbalanced quote?)"
+
+
+def _question_value(question: Question, cells: list[str], combined: Column | None, split: list[Column]) -> Value | None:
+    """The answer in one row, or None when the question is unanswered; ValueError when invalid."""
+    text = cells[combined.index] if combined else ""
+    if question.type != "multiple":
+        return normalise(question, text) if text else None
+    chosen: list[str] = []
+    for col in split:
+        try:
+            flag = _flag(cells[col.index])
+        except ValueError as exc:
+            raise ValueError(f"{col.header}: {exc}") from None
+        if flag:
+            chosen.append(col.value or "")
+    if text:
+        value = normalise(question, text.split())
+        assert isinstance(value, list)
+        listed = {c.value for c in split}
+        disagree = sorted((set(value) & listed) ^ set(chosen))
+        if disagree:
+            raise ValueError(f"{text!r} disagrees with the one-column-per-choice columns on {', '.join(disagree)}")
+        return value
+    if chosen:
+        return normalise(question, chosen)
+    return None
+
+
+def read_respondents(path: Any, questionnaire: Questionnaire) -> tuple[list[Respondent], list[Skipped]]:
+    """Every row of a (small) export as respondents and skipped rows, held in memory.
+
+    The commands stream instead (:func:`migdev_cli.consolidate.assess_responses`)."""
+    from .survey_table import open_table
+
+    table = open_table(path)
+    columns = Columns.of(table.name, table.header, questionnaire)
+    people: list[Respondent] = []
+    skipped: list[Skipped] = []
+    for row in table.rows:
+        item = columns.read(row)
+        (skipped if isinstance(item, Skipped) else people).append(item)  # type: ignore[arg-type]
+    return people, skipped
