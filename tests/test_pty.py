@@ -19,7 +19,8 @@ PROGRAMME_FIELDS = 3  # name, country, date: listed on the review screen before 
 
 
 def spawn(state: Path, *args: str):
-    env = dict(os.environ, MIGDEV_STATE_DIR=str(state), COLUMNS="200", TERM="xterm")
+    # PAGER=cat: the details, shown in a pager on request, come straight through
+    env = dict(os.environ, MIGDEV_STATE_DIR=str(state), COLUMNS="200", TERM="xterm", PAGER="cat")
     env.pop("MIGDEV_DATA_DIR", None)
     child = pexpect.spawn(
         sys.executable,
@@ -54,7 +55,11 @@ def answer_questions(child, limit: int | None = None) -> int:
     return count
 
 
-def finish(child) -> None:
+def finish(child, details: bool = True) -> None:
+    child.expect("Show the details")
+    child.send("y" if details else "n")
+    if details:
+        child.expect("Recommended instruments")  # the reasons, in the pager
     child.expect("Save your answers")
     child.send("n")
     child.expect("Export")
@@ -69,9 +74,17 @@ def test_full_interactive_run_shows_results_and_keeps_answers(tmp_path: Path):
     asked = answer_questions(child)
     assert asked >= 12
     child.send("\r")  # Show the results
-    child.expect("Recommended instruments")
+    child.expect("Recommended package")  # the first screen
+    child.expect("Show the details")
+    child.send("y")
+    child.expect("Recommended instruments")  # the details, in the pager (PAGER=cat here)
     child.expect("Excluded instruments")
-    finish(child)
+    child.expect("Save your answers")
+    child.send("n")
+    child.expect("Export")
+    child.send("n")
+    child.expect(pexpect.EOF)
+    child.close()
     assert child.exitstatus == 0
     kept = yaml.safe_load((tmp_path / "last-core.yaml").read_text())
     assert kept["programme"]["name"] == "Pilot | <b>Test</b>"
@@ -88,7 +101,7 @@ def test_review_screen_changes_an_answer(tmp_path: Path):
     child.send(DOWN + " \r")  # tick the second programme type as well
     child.expect(REVIEW)
     child.send("\r")
-    child.expect("Recommended instruments")
+    child.expect("Recommended package")  # the first screen
     finish(child)
     kept = yaml.safe_load((tmp_path / "last-core.yaml").read_text())
     assert kept["answers"]["programme_type"] == ["investment_climate_sme", "private_sector_development"]
@@ -114,7 +127,7 @@ def test_ctrl_c_exits_130_and_resume_loses_nothing(tmp_path: Path):
     resumed.expect("question 4 of")
     rest = answer_questions(resumed)
     resumed.send("\r")
-    resumed.expect("Recommended instruments")
+    resumed.expect("Recommended package")  # the first screen
     finish(resumed)
     assert resumed.exitstatus == 0
     kept = yaml.safe_load((tmp_path / "last-core.yaml").read_text())
@@ -197,7 +210,7 @@ def test_review_screen_edits_the_programme_details(tmp_path: Path):
     child.send("Senegal\r")
     child.expect(REVIEW)
     child.send("\r")
-    child.expect("Recommended instruments")
+    child.expect("Recommended package")  # the first screen
     finish(child)
     kept = yaml.safe_load((tmp_path / "last-core.yaml").read_text())
     assert kept["programme"]["name"] == "Renamed programme"
@@ -209,6 +222,8 @@ def test_ctrl_c_at_the_save_prompt_leaves_the_answers_resumable(tmp_path: Path):
     answer_programme(child)
     asked = answer_questions(child)
     child.send("\r")
+    child.expect("Show the details")
+    child.send("n")
     child.expect("Save your answers")
     child.sendcontrol("c")
     child.expect("migdev assess --resume")
@@ -223,7 +238,7 @@ def test_ctrl_c_at_the_save_prompt_leaves_the_answers_resumable(tmp_path: Path):
     resumed.expect(f"Resuming: {asked} answers restored")
     resumed.expect(REVIEW)  # nothing left to ask: straight to the review
     resumed.send("\r")
-    resumed.expect("Recommended instruments")
+    resumed.expect("Recommended package")  # the first screen
     finish(resumed)
     assert resumed.exitstatus == 0
     assert not (tmp_path / "session-core.yaml").exists()

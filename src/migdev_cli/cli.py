@@ -570,13 +570,21 @@ def assess(
             data["ranking"] = [r for r in data["ranking"] if r["rank"] <= top]
         _print_json(data)
         return
-    from .render import console, print_assessment
+    from .render import console, print_assessment, print_details, print_first_screen
 
-    print_assessment(console(), result, top)
-    if answers is None:
-        from .session import offer_save
+    out = console()
+    if answers is not None:
+        print_assessment(out, result, top)
+        return
+    from .session import offer_save
 
-        offer_save(result, catalog, questionnaire, programme or Programme(), values, saved_to=save_answers)
+    print_first_screen(out, result, top)  # the rest is one key away, in a pager
+
+    def details() -> None:
+        with out.pager(styles=True):
+            print_details(out, result, top)
+
+    offer_save(result, catalog, questionnaire, programme or Programme(), values, save_answers, details)
 
 
 # --------------------------------------------------------------------------- export

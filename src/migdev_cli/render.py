@@ -324,10 +324,21 @@ def summary(result: Assessment, top: int = 5) -> Group:
 
 
 def print_assessment(out: Console, result: Assessment, top: int | None) -> None:
+    """The first screen (the package and the top of the ranking), then the details."""
+    print_first_screen(out, result, top)
+    print_details(out, result, top)
+
+
+def print_first_screen(out: Console, result: Assessment, top: int | None) -> None:
+    """What fits one 80x24 screen: the recommended package, the top of the ranking and a legend."""
     note = needs_note(result)
     if note:
         out.print(plain(note, "bold"))
     out.print(summary(result, top if top is not None else 5))
+
+
+def print_details(out: Console, result: Assessment, top: int | None) -> None:
+    """The package with its reasons, the ranking with its reasons, the excluded, the sensitivity."""
     out.print()
     if result.package:
         out.print(package_table(result, out.width))

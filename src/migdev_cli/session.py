@@ -525,12 +525,14 @@ def offer_save(
     programme: Programme,
     values: dict[str, Value],
     saved_to: Path | None,
+    show_details: Callable[[], None] | None = None,
 ) -> None:
-    """After the results: offer to save the answers and to export the report."""
+    """After the results' first screen: offer the details (``show_details``, in a pager), then to
+    save the answers and to export the report."""
     prompter = Prompter()
     answers_file: str | None = str(saved_to) if saved_to else None
     with _terminate_as_interrupt():
-        _offer(prompter, result, catalog, questionnaire, programme, values, saved_to, answers_file)
+        _offer(prompter, result, catalog, questionnaire, programme, values, saved_to, answers_file, show_details)
     session_path(questionnaire.id).unlink(missing_ok=True)  # the assessment is complete
 
 
@@ -543,8 +545,13 @@ def _offer(
     values: dict[str, Value],
     saved_to: Path | None,
     answers_file: str | None,
+    show_details: Callable[[], None] | None = None,
 ) -> None:
     try:
+        if show_details is not None and prompter.confirm(
+            "Show the details (why each ranks where it does, what was excluded, what the result depends on)?", True
+        ):
+            show_details()
         if saved_to is None and prompter.confirm("Save your answers to a file?", True):
             text = dump_answers(questionnaire, programme, values)
             saved = write_to_chosen_path(
