@@ -80,6 +80,7 @@ SCENARIOS: dict[str, Scenario] = {
     "mexico_3x1_hometown_associations": Scenario(
         answers={
             "objectives": ["investment", "enabling_environment"],
+            "main_objective": "investment",
             "lead_implementer": "national_government",
             "component_location": "origin",
             "programme_type": ["local_economic_development"],
@@ -104,6 +105,7 @@ SCENARIOS: dict[str, Scenario] = {
     "moldova_pare_1_plus_1": Scenario(
         answers={
             "objectives": ["business_creation", "investment"],
+            "main_objective": "business_creation",
             "lead_implementer": "national_government",
             "component_location": "origin",
             "programme_type": ["access_to_finance", "private_sector_development"],
@@ -203,6 +205,7 @@ SCENARIOS: dict[str, Scenario] = {
     "afford_diaspora_sme_finance": Scenario(
         answers={
             "objectives": ["investment", "business_creation"],
+            "main_objective": "investment",
             "lead_implementer": "diaspora_ngo",
             "component_location": "both",
             "programme_type": ["access_to_finance", "bds_m4p"],
@@ -228,6 +231,7 @@ SCENARIOS: dict[str, Scenario] = {
     "montreuil_yelimane_city_partnership": Scenario(
         answers={
             "objectives": ["trade", "enabling_environment"],
+            "main_objective": "trade",
             "lead_implementer": "local_authority",
             "component_location": "both",
             "programme_type": ["local_economic_development", "trade_export_technology"],
@@ -408,6 +412,7 @@ SCENARIOS: dict[str, Scenario] = {
     "indonesia_financial_education": Scenario(
         answers={
             "objectives": ["enabling_environment", "investment"],
+            "main_objective": "enabling_environment",
             "lead_implementer": "tc_programme",
             "component_location": "origin",
             "programme_type": ["access_to_finance"],

@@ -189,7 +189,7 @@ def read_table(path: Path) -> tuple[str, list[list[str]]]:
 class Column:
     index: int
     header: str
-    kind: str  # question, choice, stakeholder, organisation, system, unknown
+    kind: str  # question, choice, stakeholder, organisation, system, retired, unknown
     question: str | None = None
     value: str | None = None
     message: str | None = None  # for unknown columns
@@ -213,6 +213,8 @@ def classify(index: int, header: str, questionnaire: Questionnaire) -> Column:
     question = questionnaire.question(last) if last else None
     if question is not None and header == last:
         return Column(index, header, "question", question.id)
+    if last in questionnaire.retired:
+        return Column(index, header, "retired", message=questionnaire.retired[last])
     if not header:
         return Column(index, header, "unknown", message="column without a name")
     if _is_system(header, segments):
@@ -414,6 +416,9 @@ def read_responses(path: Path, questionnaire: Questionnaire, *, skip_invalid: bo
 
     if result.skipped and not skip_invalid:
         raise DataError(cap_problems([p for s in result.skipped for p in s.problems], name))
+    for col in columns:
+        if col.kind == "retired":
+            result.warnings.append(f"{name}: column {col.header!r} ignored: {col.message}")
     for col in unknown:
         if col.index not in used_unknown:
             result.warnings.append(

@@ -38,10 +38,12 @@ from .vocab import AREAS, DONT_KNOW
 
 NEUTRAL = 50.0
 TOP = 3
-# The questions that decide fit: what the programme wants, what holds migrants back, who leads.
-FIT_QUESTIONS = ("objectives", "bottlenecks", "lead_implementer")
+# The questions that decide fit: what the programme wants (and which aim comes first), what
+# holds migrants back, who leads.
+FIT_QUESTIONS = ("objectives", "main_objective", "bottlenecks", "lead_implementer")
 # The questions added in questionnaire version 2026.12; answers files written before lack them.
-NEEDS_QUESTIONS = ("objectives", "lead_implementer", "component_location", "bottlenecks")
+# main_objective is asked only when two or more objectives are ticked.
+NEEDS_QUESTIONS = ("objectives", "main_objective", "lead_implementer", "component_location", "bottlenecks")
 # The recommendation is robust when at most this share of single changed answers alters the package.
 ROBUST_SHARE = 0.2
 
@@ -168,6 +170,28 @@ def _selected(value: Value) -> list[str]:
     return value if isinstance(value, list) else [value]
 
 
+def with_main_objective(answers: dict[str, Value]) -> dict[str, Value]:
+    """The answers with the main objective counted among the objectives (a main objective
+    that was not ticked counts as ticked)."""
+    main = answers.get("main_objective")
+    objectives = answers.get("objectives")
+    if not isinstance(main, str) or main == DONT_KNOW or not isinstance(objectives, list):
+        return answers
+    if main in objectives:
+        return answers
+    chosen = {*objectives, main} - {DONT_KNOW}
+    return {**answers, "objectives": [v for v in AREAS if v in chosen]}
+
+
+def main_objective(answers: Mapping[str, Value]) -> str | None:
+    """The objective the programme puts first: the one named as main, or the only one ticked."""
+    main = answers.get("main_objective")
+    if isinstance(main, str) and main != DONT_KNOW:
+        return main
+    objectives = [v for v in _selected(answers.get("objectives") or []) if v != DONT_KNOW]
+    return objectives[0] if len(objectives) == 1 else None
+
+
 def _because(rule: Rule) -> str:
     """The rule's authored reason, or one built from what its selector matched."""
     if rule.because:
@@ -290,7 +314,7 @@ class Scorer:
     def scores(self, raw: Mapping[str, Value]) -> dict[str, float | None]:
         """Every instrument's score (None when screened out), without explanations: fast."""
         resolved = resolve(self.questionnaire, dict(raw))
-        answers = resolved.answers
+        answers = with_main_objective(resolved.answers)
         numbers = self._scores(answers, resolved.visible(self.questionnaire))
         excluded = self._excluded_ids(answers)
         return {iid: None if iid in excluded else numbers[iid] for iid in self.ids}
@@ -298,7 +322,7 @@ class Scorer:
     def _outcome(self, raw: Mapping[str, Value]) -> tuple[list[str], list[str]]:
         """The top ids (rank <= 3) and the package ids for some answers, without explanations: fast."""
         resolved = resolve(self.questionnaire, dict(raw))
-        answers = resolved.answers
+        answers = with_main_objective(resolved.answers)
         visible = resolved.visible(self.questionnaire)
         total_weight = sum(q.weight for q in visible) or 1
         totals, fits = self._totals(answers, visible)
@@ -422,7 +446,7 @@ class Scorer:
 
     def assess(self, raw: Mapping[str, Value], *, sensitivity: bool = True) -> Assessment:
         resolved = resolve(self.questionnaire, dict(raw))
-        answers = resolved.answers
+        answers = with_main_objective(resolved.answers)
         visible = resolved.visible(self.questionnaire)
         total_weight = sum(q.weight for q in visible) or 1
         totals, fits = self._totals(answers, visible)
@@ -518,8 +542,10 @@ class Scorer:
 
 def needs_warning(questionnaire: Questionnaire, answers: Mapping[str, Value], file: str = "answers") -> str | None:
     """A warning when the questions that decide fit are missing, as in answers files written for
-    questionnaire versions before 2026.12; None when they are all answered."""
-    missing = [q for q in NEEDS_QUESTIONS if questionnaire.question(q) is not None and q not in answers]
+    questionnaire versions before 2026.12; None when they are all answered. The main objective
+    counts as missing only when it is asked (two or more objectives ticked)."""
+    unanswered = set(resolve(questionnaire, dict(answers)).unanswered)
+    missing = [q for q in NEEDS_QUESTIONS if questionnaire.question(q) is not None and q in unanswered]
     if not missing:
         return None
     return (
@@ -531,18 +557,24 @@ def needs_warning(questionnaire: Questionnaire, answers: Mapping[str, Value], fi
 
 def fit_band(fit: Mapping[str, int]) -> str:
     """An instrument's fit to the programme's stated needs, from the capped points (-2..+2) of
-    the answered fit questions: objectives, bottlenecks, lead implementer.
+    the answered fit questions: objectives (and the main one), bottlenecks, lead implementer.
 
     weak: it misses the objectives or cannot be led by the lead implementer, or misses on two
-    of the three; strong: it serves the objectives and relieves a named bottleneck, and nothing
-    misses; possible: everything else, and whenever none of the three is answered.
+    of objectives, bottlenecks and lead implementer; strong: it serves the objectives (the main
+    one among them, when one is named) and relieves a named bottleneck, and nothing misses;
+    possible: everything else, and whenever none of them is answered.
     """
     if not fit:
         return "possible"
-    misses = [q for q, r in fit.items() if r < 0]
+    misses = [q for q, r in fit.items() if r < 0 and q != "main_objective"]
     if fit.get("objectives", 0) < 0 or fit.get("lead_implementer", 0) < 0 or len(misses) >= 2:
         return "weak"
-    if not misses and fit.get("objectives", 0) > 0 and fit.get("bottlenecks", 1) > 0:
+    if (
+        not misses
+        and fit.get("objectives", 0) > 0
+        and fit.get("main_objective", 1) > 0
+        and fit.get("bottlenecks", 1) > 0
+    ):
         return "strong"
     return "possible"
 
