@@ -141,7 +141,7 @@ def _why(
 ) -> str:
     parts = []
     served = [o for o in objectives if o in inst.serves.main] or [o for o in objectives if o in inst.serves.secondary]
-    if main in served and len(objectives) > 1:
+    if main is not None and main in served and len(objectives) > 1:
         others = [o for o in served if o != main]
         text = f"Serves your main aim, {_join([AREAS[main]])}"
         parts.append(text + (f", and {_join([AREAS[o] for o in others])}" if others else ""))
@@ -185,7 +185,7 @@ def same_kind(a: Instrument, b: Instrument) -> bool:
     if kind is not None and kind == kind_of(b):
         return True
     return (
-        a.area == b.area
+        str(a.area) == str(b.area)
         and set(a.serves.main) == set(b.serves.main)
         and len(a.stages) == 1
         and set(a.stages) == set(b.stages)
