@@ -38,7 +38,8 @@ MAX_SCALE = 2  # schemes that take years or large sums: at most two in one packa
 KINDS = (
     ("grant", r"\bgrants?\b|\bmatching\b|\bco-financ"),
     ("bond", r"\bbonds?\b"),
-    ("credit", r"\bloans?\b|\bcredit\b|\bcrowdlending\b|\bguarantees?\b"),
+    ("guarantee", r"\bguarantees?\b"),
+    ("credit", r"\bloans?\b|\bcredit\b|\bcrowdlending\b"),
 )
 
 
@@ -179,8 +180,10 @@ def kind_of(inst: Instrument) -> str | None:
 
 def same_kind(a: Instrument, b: Instrument) -> bool:
     """Whether two instruments do the same thing: the same financial mechanism (two grant or
-    matching schemes, two bonds, two credit schemes), or built for the same aim and area and
-    for people at one and the same stage of migration (two schemes for returnees)."""
+    matching schemes, two bonds, two guarantees, two credit schemes), or built for the same aim
+    and area and only for people at one particular stage of migration, before departure, on
+    arrival or on return (two schemes for returnees). The settled diaspora is the audience of
+    most instruments, so serving only it does not make two alike."""
     kind = kind_of(a)
     if kind is not None and kind == kind_of(b):
         return True
@@ -188,7 +191,8 @@ def same_kind(a: Instrument, b: Instrument) -> bool:
         str(a.area) == str(b.area)
         and set(a.serves.main) == set(b.serves.main)
         and len(a.stages) == 1
-        and set(a.stages) == set(b.stages)
+        and list(a.stages) == list(b.stages)
+        and a.stages[0] != "long_term"
     )
 
 
@@ -253,9 +257,11 @@ def recommend(
         got_o, got_b = got_o | o, got_b | b
     ground_id = None
     gaps = _gaps(answers)
-    if not any(phase_of(instruments[i]) == 1 for i in picked) and (
-        gaps or any(phase_of(instruments[i]) == 3 for i in picked)
-    ):
+    if any(phase_of(instruments[i]) == 3 for i in picked):
+        # a scheme that takes years or large sums needs trust and knowledge of the diaspora
+        # first (trust before a bond, a mapping before a campaign)
+        gaps |= {"trust", "information"}
+    if not any(phase_of(instruments[i]) == 1 for i in picked) and gaps:
         # the instrument that lays the ground: one the lead implementer can run that closes most
         # open gaps, then most named bottlenecks nothing picked relieves yet, then the best-ranked
         lead = _chosen(answers, "lead_implementer")
