@@ -3,20 +3,23 @@ sequenced in phases (pure, deterministic).
 
 1. Candidates are the ten best-ranked instruments whose fit is not weak (all ranked
    instruments when fewer than three qualify).
-2. Strong fits are considered before possible ones, each in rank order. The first candidate
-   comes first. Each next pick is the candidate that covers most of what is still uncovered
-   (an objective the programme chose counts twice, a bottleneck it named once), the earlier
-   candidate on equal cover. Once three are picked, only a candidate that covers something
-   new is added, up to four.
-3. Two instruments whose preconditions need contradictory answers (one needs trust to be
-   high, the other low) are never in one package.
-4. At most two picks are schemes that take years or large sums ("Scale").
-5. Where the ground is not laid (low or mixed trust, no diaspora institution with a
-   budget, an unorganised diaspora, or a scheme that takes years) and no picked instrument
-   lays it, the best-ranked of the twenty best-ranked instruments that does (one that closes
-   the open gap first: trust, institutions, information and networks) replaces the fourth
-   pick or joins.
-6. Phases: "Lay the ground" (the enabling environment: mapping, dialogue, institutions,
+2. Strong fits are considered before possible ones, each in rank order. The main objective
+   (named, or the only one chosen) is covered first: the first pick is the first candidate
+   built for it. Each next pick is the candidate that covers most of what is still uncovered
+   (the main objective counts three, another chosen objective two, a named bottleneck one);
+   on equal cover one built for the main objective, then the earlier candidate. Once three
+   are picked, only a candidate that covers something new is added, up to four.
+3. Two instruments whose preconditions need contradictory answers (one needs trust to be high,
+   the other low) are never in one package.
+4. Two instruments of the same kind (:func:`same_kind`: two grant schemes, two bonds...) are
+   not in one package unless three picks cannot be reached otherwise.
+5. At most two picks are schemes that take years or large sums ("Scale").
+6. Where the ground is not laid (low or mixed trust, no diaspora institution with a budget,
+   an unorganised diaspora; a scheme that takes years also needs trust and knowledge of the
+   diaspora) and no picked instrument lays it, the enabling instrument the lead implementer
+   can run that closes most open gaps, then relieves most still-unrelieved named bottlenecks,
+   then ranks best, replaces the fourth pick or joins.
+7. Phases: "Lay the ground" (the enabling environment: mapping, dialogue, institutions,
    skills and financial literacy), "Scale" (investment schemes that cost over EUR 1
    million, and anything that takes more than three years), "Pilot" (the rest).
 """

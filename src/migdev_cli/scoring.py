@@ -11,9 +11,11 @@ Method (also in docs/method.md):
    (a mismatch costs as a match earns). The sum is capped to -2..+2 (r). The score is
    ``50 + sum(25 * w * r) / W`` with W the total weight of the visible questions, so it
    starts at a neutral 50 and lies in 0..100. The heaviest questions are the programme's
-   objectives, its bottlenecks and its lead implementer. Nothing depends on the other
+   objectives (and its main objective when it has several), its bottlenecks and its lead
+   implementer. A main objective that was not ticked counts as ticked. Nothing depends on the other
    instruments, so adding one never reorders the rest.
-3. Fit: strong, possible or weak, from those three questions alone (see :func:`fit_band`).
+3. Fit: strong, possible or weak, from those three questions and the main objective alone
+   (see :func:`fit_band`).
 4. Coverage: of the weight of questions that can move this instrument, the share answered
    (not "don't know"). It lowers confidence, never the score.
 5. Ranking: by score (rounded to 0.1), equal scores share a rank (1, 2, 2, 4); ties are
