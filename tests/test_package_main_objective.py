@@ -81,13 +81,16 @@ def test_a_strong_fit_serves_the_main_objective(scorer, catalog):
                 assert band != "strong", (main, iid)  # it serves only the other objective
 
 
-def test_a_main_objective_that_was_not_ticked_counts_as_ticked(scorer):
-    ticked = scorer.assess(
-        {"objectives": ["investment", "trade", "business_creation"], "main_objective": "trade"}, sensitivity=False
-    )
-    unticked = scorer.assess({"objectives": ["investment", "business_creation"], "main_objective": "trade"})
-    assert unticked.answers["objectives"] == ["business_creation", "investment", "trade"]
-    assert [(r.id, r.score) for r in unticked.ranking] == [(r.id, r.score) for r in ticked.ranking]
+def test_a_main_objective_that_was_not_ticked_is_warned_about_and_still_covered(scorer, questionnaire, catalog):
+    from migdev_cli.scoring import needs_warning
+
+    answers = {**SCENARIOS["afford_diaspora_sme_finance"].full(), "main_objective": "trade"}
+    warning = needs_warning(questionnaire, answers, "a.yaml")
+    assert warning is not None and warning.startswith("a.yaml: main_objective 'trade' is not among")
+    assert "2026.12" not in warning  # nothing is missing
+    package = scorer.assess(answers, sensitivity=False).package
+    assert any("trade" in catalog.instruments[p.id].serves.main for p in package)
+    assert needs_warning(questionnaire, SCENARIOS["afford_diaspora_sme_finance"].full()) is None
 
 
 @pytest.mark.parametrize("pair", PAIRS)

@@ -217,6 +217,8 @@ def recommend(
     objectives = _chosen(answers, "objectives")
     bottlenecks = _chosen(answers, "bottlenecks")
     main = _main(answers, objectives)
+    if main is not None and main not in objectives:
+        objectives.append(main)  # the package covers the main objective even if it was not ticked
     rank = {iid: r for iid, r, _ in rows}
 
     def covers(iid: str) -> tuple[set[str], set[str]]:

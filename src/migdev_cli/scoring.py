@@ -12,7 +12,7 @@ Method (also in docs/method.md):
    ``50 + sum(25 * w * r) / W`` with W the total weight of the visible questions, so it
    starts at a neutral 50 and lies in 0..100. The heaviest questions are the programme's
    objectives (and its main objective when it has several), its bottlenecks and its lead
-   implementer. A main objective that was not ticked counts as ticked. Nothing depends on the other
+   implementer. Nothing depends on the other
    instruments, so adding one never reorders the rest.
 3. Fit: strong, possible or weak, from those three questions and the main objective alone
    (see :func:`fit_band`).
@@ -172,19 +172,6 @@ def _selected(value: Value) -> list[str]:
     return value if isinstance(value, list) else [value]
 
 
-def with_main_objective(answers: dict[str, Value]) -> dict[str, Value]:
-    """The answers with the main objective counted among the objectives (a main objective
-    that was not ticked counts as ticked)."""
-    main = answers.get("main_objective")
-    objectives = answers.get("objectives")
-    if not isinstance(main, str) or main == DONT_KNOW or not isinstance(objectives, list):
-        return answers
-    if main in objectives:
-        return answers
-    chosen = {*objectives, main} - {DONT_KNOW}
-    return {**answers, "objectives": [v for v in AREAS if v in chosen]}
-
-
 def main_objective(answers: Mapping[str, Value]) -> str | None:
     """The objective the programme puts first: the one named as main, or the only one ticked."""
     main = answers.get("main_objective")
@@ -316,7 +303,7 @@ class Scorer:
     def scores(self, raw: Mapping[str, Value]) -> dict[str, float | None]:
         """Every instrument's score (None when screened out), without explanations: fast."""
         resolved = resolve(self.questionnaire, dict(raw))
-        answers = with_main_objective(resolved.answers)
+        answers = resolved.answers
         numbers = self._scores(answers, resolved.visible(self.questionnaire))
         excluded = self._excluded_ids(answers)
         return {iid: None if iid in excluded else numbers[iid] for iid in self.ids}
@@ -324,7 +311,7 @@ class Scorer:
     def _outcome(self, raw: Mapping[str, Value]) -> tuple[list[str], list[str]]:
         """The top ids (rank <= 3) and the package ids for some answers, without explanations: fast."""
         resolved = resolve(self.questionnaire, dict(raw))
-        answers = with_main_objective(resolved.answers)
+        answers = resolved.answers
         visible = resolved.visible(self.questionnaire)
         total_weight = sum(q.weight for q in visible) or 1
         totals, fits = self._totals(answers, visible)
@@ -448,7 +435,7 @@ class Scorer:
 
     def assess(self, raw: Mapping[str, Value], *, sensitivity: bool = True) -> Assessment:
         resolved = resolve(self.questionnaire, dict(raw))
-        answers = with_main_objective(resolved.answers)
+        answers = resolved.answers
         visible = resolved.visible(self.questionnaire)
         total_weight = sum(q.weight for q in visible) or 1
         totals, fits = self._totals(answers, visible)
@@ -544,17 +531,23 @@ class Scorer:
 
 def needs_warning(questionnaire: Questionnaire, answers: Mapping[str, Value], file: str = "answers") -> str | None:
     """A warning when the questions that decide fit are missing, as in answers files written for
-    questionnaire versions before 2026.12; None when they are all answered. The main objective
-    counts as missing only when it is asked (two or more objectives ticked)."""
-    unanswered = set(resolve(questionnaire, dict(answers)).unanswered)
+    questionnaire versions before 2026.12 (the main objective counts as missing only when it is
+    asked: two or more objectives ticked), or when the main objective is not among the objectives
+    ticked; None when all is well."""
+    resolved = resolve(questionnaire, dict(answers))
+    unanswered = set(resolved.unanswered)
     missing = [q for q in NEEDS_QUESTIONS if questionnaire.question(q) is not None and q in unanswered]
-    if not missing:
-        return None
-    return (
-        f"{file}: no answer to {', '.join(missing)} (questions added in questionnaire version 2026.12); "
-        "the ranking is read without them and cannot judge fit to the programme's needs. "
-        "Add them to the file (`migdev questionnaire show` lists their choices)"
-    )
+    parts = []
+    if missing:
+        parts.append(
+            f"no answer to {', '.join(missing)} (questions added in questionnaire version 2026.12); "
+            "the ranking is read without them and cannot judge fit to the programme's needs. "
+            "Add them to the file (`migdev questionnaire show` lists their choices)"
+        )
+    main = resolved.answers.get("main_objective")
+    if isinstance(main, str) and main not in _selected(resolved.answers.get("objectives") or []):
+        parts.append(f"main_objective {main!r} is not among the objectives ticked; tick it under objectives too")
+    return f"{file}: " + "; ".join(parts) if parts else None
 
 
 def fit_band(fit: Mapping[str, int]) -> str:
