@@ -104,6 +104,8 @@ def describe(condition: Condition, questionnaire: Questionnaire | None = None) -
             qid, k, values = least
             question = questionnaire.question(qid) if questionnaire else None
             name = f"'{question.text}'" if question else qid
+            if question is not None and set(values) == {c.value for c in question.choices}:
+                return f"{name} has at least {k} choices ticked"
             labels = ", ".join(f"'{question.label_of(v) if question else v}'" for v in values)
             return f"{name} includes at least {k} of {labels}"
         return " or ".join(f"({describe(c, questionnaire)})" for c in condition.any)
