@@ -12,7 +12,7 @@ Method (also in docs/method.md):
    ``50 + sum(25 * w * r) / W`` with W the total weight of the visible questions, so it
    starts at a neutral 50 and lies in 0..100. The heaviest questions are the programme's
    objectives (and its main objective when it has several), its bottlenecks and its lead
-   implementer. Nothing depends on the other
+   implementer. Each question is scored on its own, and nothing depends on the other
    instruments, so adding one never reorders the rest.
 3. Fit: strong, possible or weak, from those three questions and the main objective alone
    (see :func:`fit_band`).
