@@ -35,4 +35,7 @@ def test_review_entries_wrap_within_the_width_and_lose_no_word(title, width):
     entry = wrap_entry(title, width)
     lines = entry.split("\n")
     assert all(len("   " + line.lstrip()) <= width - 1 for line in lines)
-    assert " ".join(entry.split()) == " ".join(title.split())
+    assert "".join(entry.split()) == "".join(title.split())  # no character is lost
+    # a word that fits on a line is never cut (only a word longer than the line must be)
+    kept = set(entry.split())
+    assert all(word in kept for word in title.split() if len(word) <= width - 4)

@@ -53,6 +53,8 @@ def answer_values(
             continue
         where = ["answers", qid]
         question = questionnaire.question(str(qid))
+        if question is None and str(qid) in questionnaire.retired:
+            continue  # a dropped question of an earlier version: see retired_warnings
         if question is None:
             ids = [q.id for q in questionnaire.questions]
             problems.append(
@@ -68,6 +70,15 @@ def answer_values(
     if problems:
         raise DataError(cap_problems(problems, name))
     return values
+
+
+def retired_warnings(questionnaire: Questionnaire, given: Any, file: str = "answers") -> list[str]:
+    """One warning per answer to a question the questionnaire has dropped (it is set aside)."""
+    return [
+        f"{file}: answer to {qid!r} ignored: {questionnaire.retired[qid]}"
+        for qid in (given or {})
+        if str(qid) in questionnaire.retired
+    ]
 
 
 def load_answers(path: Path, questionnaires: dict[str, Questionnaire]) -> tuple[AnswersFile, dict[str, Value]]:

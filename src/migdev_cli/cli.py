@@ -407,10 +407,12 @@ def questionnaire_xlsform(
 def _answers_from_file(path: Path, catalog: Any) -> tuple[Any, Any, dict[str, Any]]:
     """An answers file's questionnaire, programme and values; warns on stderr about ignored answers."""
     from .answers import ignored_warnings, resolve
-    from .answers_file import load_answers
+    from .answers_file import load_answers, retired_warnings
 
     doc, values = load_answers(path, catalog.questionnaires)
     questionnaire = catalog.questionnaire(doc.questionnaire)
+    for warning in retired_warnings(questionnaire, doc.answers, str(path)):
+        typer.echo(visible(f"warning: {warning}", keep=""), err=True)
     for warning in ignored_warnings(questionnaire, resolve(questionnaire, values), str(path)):
         typer.echo(visible(f"warning: {warning}", keep=""), err=True)
     from .scoring import needs_warning

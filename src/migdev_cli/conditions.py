@@ -8,6 +8,7 @@ knowing never rules anything out.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import combinations
 
 from .models import AllOf, AnyOf, Condition, Leaf, Not, Questionnaire
 from .vocab import DONT_KNOW
@@ -61,6 +62,24 @@ def questions_in(condition: Condition) -> list[str]:
     raise TypeError(f"not a condition: {condition!r}")
 
 
+def _at_least(condition: AnyOf) -> tuple[str, int, list[str]] | None:
+    """(question, k, values) when the condition lists every k of those values as ``all_of`` tests
+    on one question: "at least k of them are chosen"; None otherwise."""
+    parts = condition.any
+    if not all(isinstance(p, Leaf) and p.all_of for p in parts):
+        return None
+    leaves = [p for p in parts if isinstance(p, Leaf)]
+    questions = {leaf.question for leaf in leaves}
+    sizes = {len(leaf.all_of or []) for leaf in leaves}
+    if len(questions) != 1 or len(sizes) != 1 or len(leaves) < 2:
+        return None
+    values = list(dict.fromkeys(v for leaf in leaves for v in leaf.all_of or []))
+    k = sizes.pop()
+    if {frozenset(leaf.all_of or []) for leaf in leaves} != {frozenset(c) for c in combinations(values, k)}:
+        return None
+    return questions.pop(), k, values
+
+
 def describe(condition: Condition, questionnaire: Questionnaire | None = None) -> str:
     """The condition in words, using question texts and choice labels where known."""
     if isinstance(condition, Leaf):
@@ -80,6 +99,15 @@ def describe(condition: Condition, questionnaire: Questionnaire | None = None) -
     if isinstance(condition, AllOf):
         return " and ".join(f"({describe(c, questionnaire)})" for c in condition.all)
     if isinstance(condition, AnyOf):
+        least = _at_least(condition)
+        if least is not None:
+            qid, k, values = least
+            question = questionnaire.question(qid) if questionnaire else None
+            name = f"'{question.text}'" if question else qid
+            if question is not None and set(values) == {c.value for c in question.choices}:
+                return f"{name} has at least {k} choices ticked"
+            labels = ", ".join(f"'{question.label_of(v) if question else v}'" for v in values)
+            return f"{name} includes at least {k} of {labels}"
         return " or ".join(f"({describe(c, questionnaire)})" for c in condition.any)
     if isinstance(condition, Not):
         return f"not ({describe(condition.not_, questionnaire)})"

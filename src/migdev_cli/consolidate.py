@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .answers import Value
+from .conditions import evaluate
 from .errors import DataError, MigdevError, Problem
 from .loader import MAX_PROBLEMS
 from .models import Instrument, Questionnaire
@@ -352,7 +353,13 @@ def _designer_warnings(
             f"{', '.join(repr(c) for c in columns.designer_columns)} ignored: the programme's designer answers "
             + ("those questions (taken from the answers file)" if designer_file else "those questions (give --answers)")
         )
-    missing = [q for q in scorer.designer_questions if q not in scorer.designer]
+    # a designer question whose condition the designer's own answers rule out is not missing
+    ruled_out = {
+        q.id
+        for q in scorer.questionnaire.questions
+        if q.when is not None and evaluate(q.when, scorer.designer) is False
+    }
+    missing = [q for q in scorer.designer_questions if q not in scorer.designer and q not in ruled_out]
     if designer_file is None and scorer.designer_questions:
         out.append(
             f"no answers file (--answers): the designer's questions {', '.join(scorer.designer_questions)} "
@@ -431,6 +438,7 @@ def assess_responses(
     result.designer_file = designer_file
     result.warnings = (
         _designer_warnings(scorer, columns, designer_file, designer or {})
+        + columns.retired_column_warnings()
         + columns.unused_column_warnings()
         + consolidator.hidden_warnings(name)
     )

@@ -530,6 +530,16 @@ class Questionnaire(Model):
     version: Text
     description: Text | None = None
     sections: Annotated[list[Section], NONEMPTY]
+    # Questions of earlier versions that were dropped, each with why: answers to them are
+    # read and set aside with a warning, so that older answers files stay readable.
+    retired: Annotated[dict[QuestionId, Text], Described("Dropped questions of earlier versions, each with why")] = (
+        field(default_factory=dict)
+    )
+
+    def __post_init__(self) -> None:
+        live = sorted({q.id for q in self.questions} & set(self.retired))
+        if live:
+            raise ValueError(f"retired question(s) {', '.join(live)} still asked")
 
     @property
     def questions(self) -> list[Question]:

@@ -3,26 +3,30 @@ sequenced in phases (pure, deterministic).
 
 1. Candidates are the ten best-ranked instruments whose fit is not weak (all ranked
    instruments when fewer than three qualify).
-2. Strong fits are considered before possible ones, each in rank order. The first candidate
-   comes first. Each next pick is the candidate that covers most of what is still uncovered
-   (an objective the programme chose counts twice, a bottleneck it named once), the earlier
-   candidate on equal cover. Once three are picked, only a candidate that covers something
-   new is added, up to four.
-3. Two instruments whose preconditions need contradictory answers (one needs trust to be
-   high, the other low) are never in one package.
-4. At most two picks are schemes that take years or large sums ("Scale").
-5. Where the ground is not laid (low or mixed trust, no diaspora institution with a
-   budget, an unorganised diaspora, or a scheme that takes years) and no picked instrument
-   lays it, the best-ranked of the twenty best-ranked instruments that does (one that closes
-   the open gap first: trust, institutions, information and networks) replaces the fourth
-   pick or joins.
-6. Phases: "Lay the ground" (the enabling environment: mapping, dialogue, institutions,
+2. Strong fits are considered before possible ones, each in rank order. The main objective
+   (named, or the only one chosen) is covered first: the first pick is the first candidate
+   built for it. Each next pick is the candidate that covers most of what is still uncovered
+   (the main objective counts three, another chosen objective two, a named bottleneck one);
+   on equal cover one built for the main objective, then the earlier candidate. Once three
+   are picked, only a candidate that covers something new is added, up to four.
+3. Two instruments whose preconditions need contradictory answers (one needs trust to be high,
+   the other low) are never in one package.
+4. Two instruments of the same kind (:func:`same_kind`: two grant schemes, two bonds...) are
+   not in one package unless three picks cannot be reached otherwise.
+5. At most two picks are schemes that take years or large sums ("Scale").
+6. Where the ground is not laid (low or mixed trust, no diaspora institution with a budget,
+   an unorganised diaspora; a scheme that takes years also needs trust and knowledge of the
+   diaspora) and no picked instrument lays it, the enabling instrument the lead implementer
+   can run that closes most open gaps, then relieves most still-unrelieved named bottlenecks,
+   then ranks best, replaces the fourth pick or joins.
+7. Phases: "Lay the ground" (the enabling environment: mapping, dialogue, institutions,
    skills and financial literacy), "Scale" (investment schemes that cost over EUR 1
    million, and anything that takes more than three years), "Pilot" (the rest).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -33,6 +37,13 @@ PHASES = {1: "Lay the ground", 2: "Pilot", 3: "Scale"}
 POOL = 10
 SIZE = 4
 MAX_SCALE = 2  # schemes that take years or large sums: at most two in one package
+# Financial mechanisms an instrument's name announces; two of one kind do the same thing.
+KINDS = (
+    ("grant", r"\bgrants?\b|\bmatching\b|\bco-financ"),
+    ("bond", r"\bbonds?\b"),
+    ("guarantee", r"\bguarantees?\b"),
+    ("credit", r"\bloans?\b|\bcredit\b|\bcrowdlending\b"),
+)
 
 
 @dataclass(frozen=True)
@@ -110,24 +121,44 @@ def _gaps(answers: Mapping[str, object]) -> set[str]:
     return gaps
 
 
+def _main(answers: Mapping[str, object], objectives: list[str]) -> str | None:
+    """The main objective: the one named as main, or the only one chosen."""
+    named = _chosen(answers, "main_objective")
+    if named:
+        return named[0]
+    return objectives[0] if len(objectives) == 1 else None
+
+
 def _join(items: list[str]) -> str:
     items = [i[0].lower() + i[1:] for i in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _why(
-    inst: Instrument, objectives: list[str], bottlenecks: list[str], phase: int, ground: bool, gaps: set[str]
+    inst: Instrument,
+    objectives: list[str],
+    bottlenecks: list[str],
+    phase: int,
+    ground: bool,
+    gaps: set[str],
+    main: str | None = None,
 ) -> str:
     parts = []
     served = [o for o in objectives if o in inst.serves.main] or [o for o in objectives if o in inst.serves.secondary]
-    if served:
+    if main is not None and main in served and len(objectives) > 1:
+        others = [o for o in served if o != main]
+        text = f"Serves your main aim, {_join([AREAS[main]])}"
+        parts.append(text + (f", and {_join([AREAS[o] for o in others])}" if others else ""))
+    elif served:
         parts.append(f"Serves your aim of {_join([AREAS[o] for o in served])}")
     relieved = [b for b in bottlenecks if b in inst.addresses]
     if relieved:
         parts.append(f"relieves {_join([BOTTLENECKS[b] for b in relieved])}, which you named")
+    closes = [g for g in BOTTLENECKS if g in gaps and g in inst.addresses]
+    if not parts and ground and closes:
+        return f"It lays the ground the later steps need: {_join([BOTTLENECKS[g] for g in closes])}."
     text = "; ".join(parts) if parts else f"One of the best-ranked instruments for {_join([AREAS[inst.area]])}"
     text = text[0].upper() + text[1:] + "."
-    closes = [g for g in BOTTLENECKS if g in gaps and g in inst.addresses]
     if ground and closes:
         text += f" It lays the ground the later steps need: {_join([BOTTLENECKS[g] for g in closes])}."
     elif ground:
@@ -142,6 +173,30 @@ def _before_start(inst: Instrument, unchecked: list[str]) -> list[str]:
     rest = [p.text for p in inst.preconditions if p.text not in unchecked]
     out = [f"{first_sentence(t)} (not confirmed yet)" for t in open_first] + [first_sentence(t) for t in rest]
     return out[:3]
+
+
+def kind_of(inst: Instrument) -> str | None:
+    """The financial mechanism an instrument's name announces (see KINDS), or None."""
+    name = inst.name.lower()
+    return next((kind for kind, pattern in KINDS if re.search(pattern, name)), None)
+
+
+def same_kind(a: Instrument, b: Instrument) -> bool:
+    """Whether two instruments do the same thing: the same financial mechanism (two grant or
+    matching schemes, two bonds, two guarantees, two credit schemes), or built for the same aim
+    and area and only for people at one particular stage of migration, before departure, on
+    arrival or on return (two schemes for returnees). The settled diaspora is the audience of
+    most instruments, so serving only it does not make two alike."""
+    kind = kind_of(a)
+    if kind is not None and kind == kind_of(b):
+        return True
+    return (
+        str(a.area) == str(b.area)
+        and set(a.serves.main) == set(b.serves.main)
+        and len(a.stages) == 1
+        and list(a.stages) == list(b.stages)
+        and a.stages[0] != "long_term"
+    )
 
 
 def recommend(
@@ -161,42 +216,73 @@ def recommend(
         return []
     objectives = _chosen(answers, "objectives")
     bottlenecks = _chosen(answers, "bottlenecks")
+    main = _main(answers, objectives)
+    if main is not None and main not in objectives:
+        objectives.append(main)  # the package covers the main objective even if it was not ticked
     rank = {iid: r for iid, r, _ in rows}
 
     def covers(iid: str) -> tuple[set[str], set[str]]:
         inst = instruments[iid]
         return set(objectives) & set(inst.serves.main), set(bottlenecks) & set(inst.addresses)
 
-    def fits_with(iid: str, picked: list[str]) -> bool:
-        return not any(conflict(instruments[iid], instruments[p], questionnaire) for p in picked)
+    def fits_with(iid: str, picked: list[str], alike: bool = False) -> bool:
+        """No contradictory conditions with a pick; nor the same kind as one, unless ``alike``."""
+        return not any(
+            conflict(instruments[iid], instruments[p], questionnaire)
+            or (not alike and same_kind(instruments[iid], instruments[p]))
+            for p in picked
+        )
 
-    picked = [pool[0]]
-    got_o, got_b = covers(pool[0])
+    # the main objective is covered first: by the best candidate that serves it
+    first = next((iid for iid in pool if main in instruments[iid].serves.main), pool[0])
+    picked = [first]
+    got_o, got_b = covers(first)
     while len(picked) < SIZE:
-        best: tuple[int, str] | None = None
         scaling = sum(phase_of(instruments[i]) == 3 for i in picked)
-        for iid in pool:
-            if iid in picked or not fits_with(iid, picked):
-                continue
-            if scaling >= MAX_SCALE and phase_of(instruments[iid]) == 3:
-                continue
-            o, b = covers(iid)
-            gain = 2 * len(o - got_o) + len(b - got_b)
-            if best is None or gain > best[0]:
-                best = (gain, iid)
+        best: tuple[int, bool, str] | None = None
+        # a second instrument of a kind already picked only when three cannot be reached otherwise
+        for alike in (False, True):
+            for iid in pool:
+                if iid in picked or not fits_with(iid, picked, alike):
+                    continue
+                if scaling >= MAX_SCALE and phase_of(instruments[iid]) == 3:
+                    continue
+                o, b = covers(iid)
+                gain = sum(3 if x == main else 2 for x in o - got_o) + len(b - got_b)
+                # on equal cover, one that serves the main objective, then the earlier candidate
+                serves_main = main in instruments[iid].serves.main
+                if best is None or (gain, serves_main) > best[:2]:
+                    best = (gain, serves_main, iid)
+            if best is not None or len(picked) >= 3:
+                break
         if best is None or (best[0] == 0 and len(picked) >= 3):
             break
-        picked.append(best[1])
-        o, b = covers(best[1])
+        picked.append(best[2])
+        o, b = covers(best[2])
         got_o, got_b = got_o | o, got_b | b
     ground_id = None
     gaps = _gaps(answers)
-    if not any(phase_of(instruments[i]) == 1 for i in picked) and (
-        gaps or any(phase_of(instruments[i]) == 3 for i in picked)
-    ):
-        # the best-ranked instrument that lays the ground, one that closes an open gap first
-        ground = [iid for iid, _, fit in rows[: 2 * POOL] if fit != "weak" and phase_of(instruments[iid]) == 1]
-        ground.sort(key=lambda i: (not gaps & set(instruments[i].addresses), rank[i]))
+    if any(phase_of(instruments[i]) == 3 for i in picked):
+        # a scheme that takes years or large sums needs trust and knowledge of the diaspora
+        # first (trust before a bond, a mapping before a campaign)
+        gaps |= {"trust", "information"}
+    if not any(phase_of(instruments[i]) == 1 for i in picked) and gaps:
+        # the instrument that lays the ground: one the lead implementer can run that closes most
+        # open gaps, then most named bottlenecks nothing picked relieves yet, then the best-ranked
+        lead = _chosen(answers, "lead_implementer")
+        open_needs = set(bottlenecks) - got_b
+        ground = [
+            iid
+            for iid, _, _ in rows
+            if phase_of(instruments[iid]) == 1 and (not lead or lead[0] in instruments[iid].implementers)
+        ]
+        ground.sort(
+            key=lambda i: (
+                -len(gaps & set(instruments[i].addresses)),
+                -len(open_needs & set(instruments[i].addresses)),
+                rank[i],
+            )
+        )
         for iid in ground:
             keep = picked if len(picked) < SIZE else picked[:-1]
             if iid not in picked and fits_with(iid, keep):
@@ -215,7 +301,7 @@ def recommend(
                 name=inst.name,
                 phase=phase,
                 phase_name=PHASES[phase],
-                why=_why(inst, objectives, bottlenecks, phase, iid == ground_id, gaps),
+                why=_why(inst, objectives, bottlenecks, phase, iid == ground_id, gaps, main),
                 before_start=_before_start(inst, (unchecked or {}).get(iid, [])),
                 lead_actors=[IMPLEMENTERS[x] for x in leads],
             )

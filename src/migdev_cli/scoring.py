@@ -11,9 +11,11 @@ Method (also in docs/method.md):
    (a mismatch costs as a match earns). The sum is capped to -2..+2 (r). The score is
    ``50 + sum(25 * w * r) / W`` with W the total weight of the visible questions, so it
    starts at a neutral 50 and lies in 0..100. The heaviest questions are the programme's
-   objectives, its bottlenecks and its lead implementer. Nothing depends on the other
+   objectives (and its main objective when it has several), its bottlenecks and its lead
+   implementer. Each question is scored on its own, and nothing depends on the other
    instruments, so adding one never reorders the rest.
-3. Fit: strong, possible or weak, from those three questions alone (see :func:`fit_band`).
+3. Fit: strong, possible or weak, from those three questions and the main objective alone
+   (see :func:`fit_band`).
 4. Coverage: of the weight of questions that can move this instrument, the share answered
    (not "don't know"). It lowers confidence, never the score.
 5. Ranking: by score (rounded to 0.1), equal scores share a rank (1, 2, 2, 4); ties are
@@ -38,10 +40,12 @@ from .vocab import AREAS, DONT_KNOW
 
 NEUTRAL = 50.0
 TOP = 3
-# The questions that decide fit: what the programme wants, what holds migrants back, who leads.
-FIT_QUESTIONS = ("objectives", "bottlenecks", "lead_implementer")
+# The questions that decide fit: what the programme wants (and which aim comes first), what
+# holds migrants back, who leads.
+FIT_QUESTIONS = ("objectives", "main_objective", "bottlenecks", "lead_implementer")
 # The questions added in questionnaire version 2026.12; answers files written before lack them.
-NEEDS_QUESTIONS = ("objectives", "lead_implementer", "component_location", "bottlenecks")
+# main_objective is asked only when two or more objectives are ticked.
+NEEDS_QUESTIONS = ("objectives", "main_objective", "lead_implementer", "component_location", "bottlenecks")
 # The recommendation is robust when at most this share of single changed answers alters the package.
 ROBUST_SHARE = 0.2
 
@@ -166,6 +170,15 @@ class Assessment:
 
 def _selected(value: Value) -> list[str]:
     return value if isinstance(value, list) else [value]
+
+
+def main_objective(answers: Mapping[str, Value]) -> str | None:
+    """The objective the programme puts first: the one named as main, or the only one ticked."""
+    main = answers.get("main_objective")
+    if isinstance(main, str) and main != DONT_KNOW:
+        return main
+    objectives = [v for v in _selected(answers.get("objectives") or []) if v != DONT_KNOW]
+    return objectives[0] if len(objectives) == 1 else None
 
 
 def _because(rule: Rule) -> str:
@@ -518,31 +531,45 @@ class Scorer:
 
 def needs_warning(questionnaire: Questionnaire, answers: Mapping[str, Value], file: str = "answers") -> str | None:
     """A warning when the questions that decide fit are missing, as in answers files written for
-    questionnaire versions before 2026.12; None when they are all answered."""
-    missing = [q for q in NEEDS_QUESTIONS if questionnaire.question(q) is not None and q not in answers]
-    if not missing:
-        return None
-    return (
-        f"{file}: no answer to {', '.join(missing)} (questions added in questionnaire version 2026.12); "
-        "the ranking is read without them and cannot judge fit to the programme's needs. "
-        "Add them to the file (`migdev questionnaire show` lists their choices)"
-    )
+    questionnaire versions before 2026.12 (the main objective counts as missing only when it is
+    asked: two or more objectives ticked), or when the main objective is not among the objectives
+    ticked; None when all is well."""
+    resolved = resolve(questionnaire, dict(answers))
+    unanswered = set(resolved.unanswered)
+    missing = [q for q in NEEDS_QUESTIONS if questionnaire.question(q) is not None and q in unanswered]
+    parts = []
+    if missing:
+        parts.append(
+            f"no answer to {', '.join(missing)} (questions added in questionnaire version 2026.12); "
+            "the ranking is read without them and cannot judge fit to the programme's needs. "
+            "Add them to the file (`migdev questionnaire show` lists their choices)"
+        )
+    main = resolved.answers.get("main_objective")
+    if isinstance(main, str) and main not in _selected(resolved.answers.get("objectives") or []):
+        parts.append(f"main_objective {main!r} is not among the objectives ticked; tick it under objectives too")
+    return f"{file}: " + "; ".join(parts) if parts else None
 
 
 def fit_band(fit: Mapping[str, int]) -> str:
     """An instrument's fit to the programme's stated needs, from the capped points (-2..+2) of
-    the answered fit questions: objectives, bottlenecks, lead implementer.
+    the answered fit questions: objectives (and the main one), bottlenecks, lead implementer.
 
     weak: it misses the objectives or cannot be led by the lead implementer, or misses on two
-    of the three; strong: it serves the objectives and relieves a named bottleneck, and nothing
-    misses; possible: everything else, and whenever none of the three is answered.
+    of objectives, bottlenecks and lead implementer; strong: it serves the objectives (the main
+    one among them, when one is named) and relieves a named bottleneck, and nothing misses;
+    possible: everything else, and whenever none of them is answered.
     """
     if not fit:
         return "possible"
-    misses = [q for q, r in fit.items() if r < 0]
+    misses = [q for q, r in fit.items() if r < 0 and q != "main_objective"]
     if fit.get("objectives", 0) < 0 or fit.get("lead_implementer", 0) < 0 or len(misses) >= 2:
         return "weak"
-    if not misses and fit.get("objectives", 0) > 0 and fit.get("bottlenecks", 1) > 0:
+    if (
+        not misses
+        and fit.get("objectives", 0) > 0
+        and fit.get("main_objective", 1) > 0
+        and fit.get("bottlenecks", 1) > 0
+    ):
         return "strong"
     return "possible"
 

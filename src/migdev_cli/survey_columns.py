@@ -91,7 +91,7 @@ class RowProblem(Problem):
 class Column:
     index: int
     header: str
-    kind: str  # question, choice, stakeholder, organisation, system, designer, unknown
+    kind: str  # question, choice, stakeholder, organisation, system, designer, retired, unknown
     question: str | None = None
     value: str | None = None
     message: str | None = None  # for unknown columns
@@ -153,6 +153,9 @@ def _classify(index: int, header: str, questionnaire: Questionnaire) -> Column:
     question = questionnaire.question(last) if last else None
     if question is not None and header == last:
         return Column(index, header, "question", question.id)
+    retired = next((s for s in segments[-2:] if s in questionnaire.retired), None)
+    if retired is not None and question is None:  # a question of an earlier version (or one of its choices)
+        return Column(index, header, "retired", retired, message=questionnaire.retired[retired])
     if not header:
         return Column(index, header, "unknown", message="column without a name")
     if _is_system(header, segments):
@@ -353,6 +356,14 @@ class Columns:
             organisation=(cells[self.organisation.index] or None) if self.organisation else None,
             key=tuple(key),
         )
+
+    def retired_column_warnings(self) -> list[str]:
+        """One warning per column of a question the questionnaire has dropped (it is set aside)."""
+        return [
+            f"{self.name}: column {col.header!r} ignored: {col.message}"
+            for col in self.columns
+            if col.kind == "retired"
+        ]
 
     def unused_column_warnings(self) -> list[str]:
         return [
