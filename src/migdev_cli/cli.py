@@ -583,6 +583,10 @@ def assess(
     print_first_screen(out, result, top)  # the rest is one key away, in a pager
 
     def details() -> None:
+        import os
+
+        # colours through the pager: less needs -R (as git does, set only when LESS is not set)
+        os.environ.setdefault("LESS", "-FRX")
         with out.pager(styles=True):
             print_details(out, result, top)
 

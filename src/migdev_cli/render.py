@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -178,25 +179,21 @@ def _name_and_id(name: str, id_line: str) -> Text:
     return text
 
 
-def package_table(result: Assessment, width: int = 120) -> Table:
-    """The recommended package, phase by phase: what, why, what must be true first, who leads."""
-    table = Table(title="Recommended package", title_justify="left")
-    table.add_column("Phase", no_wrap=width >= 80)
-    table.add_column("Instrument", ratio=2, min_width=name_width(width))
-    table.add_column("Why it is in the package; before it starts", ratio=4)
+def package_view(result: Assessment) -> Group:
+    """The recommended package, phase by phase: what, why, what must be true first, who leads.
+
+    One block per instrument rather than a table, so that the id stands whole on its own line
+    (it can be copied into `migdev instruments show`) and the reasons get the full width."""
+    parts: list[Any] = [plain("Recommended package", "bold")]
     for item in result.package:
-        body = Text.assemble(plain(item.why))
+        parts.append(Text.assemble(plain(f"{item.phase}. {item.phase_name}: ", "bold"), plain(item.name)))
+        parts.append(Text.assemble("   ", Text(visible(item.id), style="dim")))
+        lines = [item.why]
         if item.before_start:
-            body.append("\n")
-            body.append(plain(f"Before it starts: {item.before_start[0]}", "dim"))
-        body.append("\n")
-        body.append(plain("Led by: " + " or ".join(item.lead_actors[:2]), "italic"))
-        table.add_row(
-            f"{item.phase}. {item.phase_name}",
-            _name_and_id(item.name, visible(item.id)),
-            body,
-        )
-    return table
+            lines.append(f"Before it starts: {item.before_start[0]}")
+        lines.append("Led by: " + " or ".join(item.lead_actors[:2]))
+        parts.append(Padding(Group(*(plain(line) for line in lines)), (0, 0, 0, 3)))
+    return Group(*parts)
 
 
 def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Table:
@@ -341,7 +338,7 @@ def print_details(out: Console, result: Assessment, top: int | None) -> None:
     """The package with its reasons, the ranking with its reasons, the excluded, the sensitivity."""
     out.print()
     if result.package:
-        out.print(package_table(result, out.width))
+        out.print(package_view(result))
     out.print(ranking_table(result, top if top is not None else 10, out.width))
     out.print(plain(LEGEND, "dim"))
     if result.excluded:
