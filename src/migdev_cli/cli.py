@@ -404,6 +404,14 @@ def questionnaire_xlsform(
 # --------------------------------------------------------------------------- assess
 
 
+def _answers_matching(path: Path, catalog: Any, questionnaire_id: str | None) -> tuple[Any, Any, dict[str, Any]]:
+    """As _answers_from_file; a --questionnaire that names another questionnaire is a usage error."""
+    questionnaire, programme, values = _answers_from_file(path, catalog)
+    if questionnaire_id is not None and questionnaire_id != questionnaire.id:
+        raise UsageError(f"--questionnaire {questionnaire_id} does not match the answers file's {questionnaire.id}")
+    return questionnaire, programme, values
+
+
 def _answers_from_file(path: Path, catalog: Any) -> tuple[Any, Any, dict[str, Any]]:
     """An answers file's questionnaire, programme and values; warns on stderr about ignored answers."""
     from .answers import ignored_warnings, resolve
@@ -440,9 +448,7 @@ def _responses(
     catalog = _catalog(ctx)
     designer: dict[str, Any] | None = None
     if answers is not None:
-        questionnaire, _, designer = _answers_from_file(answers, catalog)
-        if questionnaire_id is not None and questionnaire_id != questionnaire.id:
-            raise UsageError(f"--questionnaire {questionnaire_id} does not match the answers file's {questionnaire.id}")
+        questionnaire, _, designer = _answers_matching(answers, catalog, questionnaire_id)
     else:
         questionnaire = catalog.questionnaire(questionnaire_id)
     if collect is not None:
@@ -554,9 +560,7 @@ def assess(
         raise OutputExists(f"{save_answers} already exists; use --force to overwrite it")
     catalog = _catalog(ctx)
     if answers is not None:
-        questionnaire, programme, values = _answers_from_file(answers, catalog)
-        if questionnaire_id is not None and questionnaire_id != questionnaire.id:
-            raise UsageError(f"--questionnaire {questionnaire_id} does not match the answers file's {questionnaire.id}")
+        questionnaire, programme, values = _answers_matching(answers, catalog, questionnaire_id)
     else:
         from .session import run_interactive
 

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from .answers import Value, resolve
+from .answers import Resolved, Value, resolve
 from .conditions import describe, evaluate, questions_in
 from .models import Instrument, Question, Questionnaire, Rule
 from .package import PackageItem, first_sentence, recommend
@@ -308,14 +308,21 @@ class Scorer:
         excluded = self._excluded_ids(answers)
         return {iid: None if iid in excluded else numbers[iid] for iid in self.ids}
 
-    def _outcome(self, raw: Mapping[str, Value]) -> tuple[list[str], list[str]]:
-        """The top ids (rank <= 3) and the package ids for some answers, without explanations: fast."""
+    def _prepared(
+        self, raw: Mapping[str, Value]
+    ) -> tuple[Resolved, list[Question], int, dict[str, int], dict[str, dict[str, int]], set[str]]:
+        """What every assessment of ``raw`` starts from: the answers that count (``.answers``), the
+        questions asked, their total weight, each instrument's weighted points and fit, the excluded ids."""
         resolved = resolve(self.questionnaire, dict(raw))
-        answers = resolved.answers
         visible = resolved.visible(self.questionnaire)
         total_weight = sum(q.weight for q in visible) or 1
-        totals, fits = self._totals(answers, visible)
-        excluded = self._excluded_ids(answers)
+        totals, fits = self._totals(resolved.answers, visible)
+        return resolved, visible, total_weight, totals, fits, self._excluded_ids(resolved.answers)
+
+    def _outcome(self, raw: Mapping[str, Value]) -> tuple[list[str], list[str]]:
+        """The top ids (rank <= 3) and the package ids for some answers, without explanations: fast."""
+        resolved, visible, total_weight, totals, fits, excluded = self._prepared(raw)
+        answers = resolved.answers
         names = self.names
         triples = [
             (score_from_total(totals[iid], total_weight), names[iid], iid) for iid in self.ids if iid not in excluded
@@ -434,12 +441,8 @@ class Scorer:
     # ----------------------------------------------------------------- public
 
     def assess(self, raw: Mapping[str, Value], *, sensitivity: bool = True) -> Assessment:
-        resolved = resolve(self.questionnaire, dict(raw))
+        resolved, visible, total_weight, totals, fits, excluded_ids = self._prepared(raw)
         answers = resolved.answers
-        visible = resolved.visible(self.questionnaire)
-        total_weight = sum(q.weight for q in visible) or 1
-        totals, fits = self._totals(answers, visible)
-        excluded_ids = self._excluded_ids(answers)
         scored: list[Ranked] = []
         excluded: list[Excluded] = []
         for inst in self.instruments:
