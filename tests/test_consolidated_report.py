@@ -118,3 +118,24 @@ def test_consolidated_format_rules(runner, survey, tmp_path):
     as_json = runner.invoke(app, ["export", "--responses", str(survey), "-o", str(tmp_path / "s.json")])
     assert as_json.exit_code == 0
     assert json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))["respondents"] == 4
+
+
+def test_the_title_block_takes_the_programme_from_the_answers_file(runner, survey, tmp_path):
+    programme = tmp_path / "programme.yaml"
+    programme.write_text(
+        "questionnaire: core\nprogramme: {name: Youth jobs Morazan, country: El Salvador}\n"
+        "answers:\n  budget: under_100k\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "survey.md"
+    args = ["export", "--responses", str(survey), "--answers", str(programme), "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("# Consolidated needs assessment: Youth jobs Morazan")
+    assert "**Country:** El Salvador" in text and "**Programme's answers:** " in text
+    # --programme replaces the file's name, the file's country stays
+    renamed = tmp_path / "renamed.md"
+    args = [*args[:-1], str(renamed), "--programme", "Other name"]
+    assert runner.invoke(app, args).exit_code == 0
+    text = renamed.read_text(encoding="utf-8")
+    assert text.startswith("# Consolidated needs assessment: Other name") and "**Country:** El Salvador" in text

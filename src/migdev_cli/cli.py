@@ -447,8 +447,9 @@ def _responses(
 
     catalog = _catalog(ctx)
     designer: dict[str, Any] | None = None
+    programme = None
     if answers is not None:
-        questionnaire, _, designer = _answers_matching(answers, catalog, questionnaire_id)
+        questionnaire, programme, designer = _answers_matching(answers, catalog, questionnaire_id)
     else:
         questionnaire = catalog.questionnaire(questionnaire_id)
     if collect is not None:
@@ -469,7 +470,7 @@ def _responses(
         typer.echo(f"Skipped {result.skipped_count} of {result.rows} rows (--skip-invalid).", err=True)
     for warning in result.warnings:
         typer.echo(visible(f"warning: {warning}", keep=""), err=True)
-    return result
+    return result, programme
 
 
 def _assess_responses(
@@ -487,13 +488,13 @@ def _assess_responses(
         from .render import console
         from .survey_render import print_consolidated
 
-        result = _responses(ctx, path, questionnaire_id, skip_invalid, answers)
+        result, _ = _responses(ctx, path, questionnaire_id, skip_invalid, answers)
         print_consolidated(console(), result, top if top is not None else 10)
         return
     from .survey_report import JsonSpool, write_json, write_jsonl
 
     with JsonSpool() as spool:
-        result = _responses(ctx, path, questionnaire_id, skip_invalid, answers, spool.add)
+        result, _ = _responses(ctx, path, questionnaire_id, skip_invalid, answers, spool.add)
         (write_json if output == "json" else write_jsonl)(result, spool, sys.stdout, top)
         sys.stdout.flush()
 
@@ -614,9 +615,11 @@ def _export_responses(
     """`export --responses`: the consolidated report of a survey export, with the stakeholder breakdown.
     Respondents stream past: JSON is spooled (see survey_report); Markdown and Word keep only what
     the report shows (see consolidated_report)."""
+    import dataclasses
     import io
 
     from .export import check_free, require, write_report
+    from .models import Programme
 
     check_free(target, fmt, force)
     require(fmt)
@@ -626,7 +629,7 @@ def _export_responses(
 
         text = io.StringIO()
         with JsonSpool() as spool:
-            result = _responses(ctx, path, None, skip_invalid, answers, spool.add)
+            result, _ = _responses(ctx, path, None, skip_invalid, answers, spool.add)
             write_json(result, spool, text)
         data = text.getvalue()
     else:
@@ -638,7 +641,10 @@ def _export_responses(
             collected.append(ReportCollector(scorer))
             return collected[0].add
 
-        result = _responses(ctx, path, None, skip_invalid, answers, collect=collect)
+        result, from_file = _responses(ctx, path, None, skip_invalid, answers, collect=collect)
+        # the title block: the answers file's programme, with --programme and --country in its place
+        given = {k: v for k, v in (("name", programme.name), ("country", programme.country)) if v}
+        programme = dataclasses.replace(from_file or Programme(), **given)
         blocks = consolidated_blocks(result, collected[0], programme, group_top=top or GROUP_TOP)
         if fmt == "docx":
             from .report_docx import render_docx
