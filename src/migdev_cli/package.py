@@ -156,11 +156,11 @@ def _why(
         parts.append(f"relieves {_join([BOTTLENECKS[b] for b in relieved])}, which you named")
     closes = [g for g in BOTTLENECKS if g in gaps and g in inst.addresses]
     if not parts and ground and closes:
-        return f"It lays the ground the later steps need: {_join([BOTTLENECKS[g] for g in closes])}."
+        return f"It lays the ground the later steps need: it tackles {_join([BOTTLENECKS[g] for g in closes])} first."
     text = "; ".join(parts) if parts else f"One of the best-ranked instruments for {_join([AREAS[inst.area]])}"
     text = text[0].upper() + text[1:] + "."
     if ground and closes:
-        text += f" It lays the ground the later steps need: {_join([BOTTLENECKS[g] for g in closes])}."
+        text += f" It lays the ground the later steps need: it tackles {_join([BOTTLENECKS[g] for g in closes])} first."
     elif ground:
         text += " It lays the ground the later steps need."
     elif phase == 3:
@@ -214,6 +214,10 @@ def recommend(
         pool += [iid for iid, _, _ in rows[:POOL] if iid not in pool]
     if not pool:
         return []
+    if "under_1y" in _chosen(answers, "time_horizon"):
+        # results are due within a year: nothing that usually takes more than three years
+        quick = [iid for iid in pool if instruments[iid].time_to_results != "long"]
+        pool = quick if len(quick) >= 3 else pool
     objectives = _chosen(answers, "objectives")
     bottlenecks = _chosen(answers, "bottlenecks")
     main = _main(answers, objectives)
@@ -233,8 +237,10 @@ def recommend(
             for p in picked
         )
 
-    # the main objective is covered first: by the best candidate that serves it
-    first = next((iid for iid in pool if main in instruments[iid].serves.main), pool[0])
+    # the main objective is covered first: by the best-ranked candidate that serves it and can be
+    # piloted (one that takes years or large sums scales what a pilot proves; it comes later)
+    serving = [iid for iid in pool if main in instruments[iid].serves.main] or pool[:1]
+    first = min(serving, key=lambda i: (phase_of(instruments[i]) == 3, rank[i], pool.index(i)))
     picked = [first]
     got_o, got_b = covers(first)
     while len(picked) < SIZE:
@@ -260,6 +266,12 @@ def recommend(
         picked.append(best[2])
         o, b = covers(best[2])
         got_o, got_b = got_o | o, got_b | b
+    if not any(phase_of(instruments[i]) == 2 for i in picked):
+        # something to pilot: the best candidate that can be, in place of the last pick if need be
+        pilot = next((i for i in pool if phase_of(instruments[i]) == 2 and fits_with(i, picked[:1])), None)
+        if pilot is not None:
+            keep = picked if len(picked) < SIZE else picked[:-1]
+            picked = [*keep, pilot] if fits_with(pilot, keep) else [picked[0], pilot]
     ground_id = None
     gaps = _gaps(answers)
     if any(phase_of(instruments[i]) == 3 for i in picked):
@@ -271,10 +283,13 @@ def recommend(
         # open gaps, then most named bottlenecks nothing picked relieves yet, then the best-ranked
         lead = _chosen(answers, "lead_implementer")
         open_needs = set(bottlenecks) - got_b
+        quick_only = "under_1y" in _chosen(answers, "time_horizon")
         ground = [
             iid
             for iid, _, _ in rows
-            if phase_of(instruments[iid]) == 1 and (not lead or lead[0] in instruments[iid].implementers)
+            if phase_of(instruments[iid]) == 1
+            and (not lead or lead[0] in instruments[iid].implementers)
+            and not (quick_only and instruments[iid].time_to_results == "long")
         ]
         ground.sort(
             key=lambda i: (
@@ -284,7 +299,10 @@ def recommend(
             )
         )
         for iid in ground:
-            keep = picked if len(picked) < SIZE else picked[:-1]
+            # the ground step takes the last place, never the only pilot's
+            pilots = [i for i in picked if phase_of(instruments[i]) == 2]
+            last = next((i for i in reversed(picked) if i != picked[0] and pilots != [i]), picked[-1])
+            keep = picked if len(picked) < SIZE else [i for i in picked if i != last]
             if iid not in picked and fits_with(iid, keep):
                 picked, ground_id = [*keep, iid], iid
                 break
