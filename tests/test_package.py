@@ -129,3 +129,21 @@ def test_random_answers_give_a_package_without_two_of_a_kind(data, scorer, quest
                 assert not same_kind(catalog.instruments[a], catalog.instruments[b]), (a, b)
     assert [p.phase for p in result.package] == sorted(p.phase for p in result.package)
     assert all(p.phase == phase_of(catalog.instruments[p.id]) for p in result.package)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.data())
+def test_a_package_can_be_piloted_and_keeps_to_the_time_horizon(scorer, catalog, questionnaire, data):
+    """Something to pilot whenever a pilotable candidate ranked; within a year's horizon, nothing that
+    usually takes more than three years (unless fewer than three candidates are left)."""
+    answers = data.draw(answers_strategy(questionnaire))
+    result = scorer.assess(answers, sensitivity=False)
+    package = [catalog.instruments[p.id] for p in result.package]
+    if not package:
+        return
+    ranked_pilots = [r for r in result.ranking if r.fit != "weak" and phase_of(catalog.instruments[r.id]) == 2]
+    if ranked_pilots:
+        assert any(phase_of(inst) == 2 for inst in package), [p.id for p in result.package]
+    quick = [r for r in result.ranking if r.fit != "weak" and catalog.instruments[r.id].time_to_results != "long"]
+    if answers.get("time_horizon") == "under_1y" and len(quick) >= 3:
+        assert all(inst.time_to_results != "long" for inst in package), [p.id for p in result.package]
