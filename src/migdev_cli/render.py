@@ -36,9 +36,12 @@ def _fit(text: str, width: int) -> str:
 
 
 def instruments_lines(instruments: list[Instrument], width: int = 120) -> list[str]:
-    """The catalog as a count line, a header and aligned columns, every line cut to ``width``
-    with an ellipsis (long names are shortened first). The evidence level stands beside the
-    area, before cost and time, so a narrow terminal cuts those first."""
+    """The catalog as a count line, a header and aligned columns. Where the names fit beside the
+    other columns, one line per instrument; on a narrower terminal the name goes on a line of its
+    own below the id, wrapped, so that neither an id nor a name is ever cut. A line wider than the
+    terminal even then (a very narrow one) is cut at the end, never in the id."""
+    import textwrap
+
     rows = [
         (visible(i.id), visible(i.name), area_label(i.area), i.evidence.level, i.cost_level, i.time_to_results)
         for i in instruments
@@ -46,11 +49,17 @@ def instruments_lines(instruments: list[Instrument], width: int = 120) -> list[s
     header = ("ID", "Name", "Area", "Evidence", "Cost", "Time")
     widths = [max([len(header[c]), *(len(r[c]) for r in rows)]) for c in range(6)]
     fixed = widths[0] + widths[2] + widths[3] + widths[4] + widths[5] + 5 * 2
-    widths[1] = max(12, min(widths[1], width - fixed))
     lines = [f"{len(instruments)} instruments"]
-    for row in [header, *rows]:
-        line = "  ".join(_fit(cell, w).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        lines.append(_fit(line, width))
+    if widths[1] <= width - fixed:  # everything fits on one line
+        for row in [header, *rows]:
+            lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+        return lines
+    columns = [0, 3, 4, 5]
+    for n, row in enumerate([header, *rows]):
+        line = "  ".join(row[c].ljust(widths[c]) for c in columns).rstrip()
+        lines.append(_fit(line, max(width, widths[0])))
+        name = "Name (area)" if n == 0 else f"{row[1]} ({row[2]})"
+        lines += ["  " + part for part in textwrap.wrap(name, max(10, width - 2), break_on_hyphens=False)]
     return lines
 
 
@@ -60,9 +69,13 @@ def print_instruments(out: Console, instruments: list[Instrument]) -> None:
     Not a rich Table, which measures every cell, and the rows of plain ASCII text are
     written as they are: they already fit, and laying out thousands of lines with rich
     takes longer than loading the catalog. Other text (wide characters) goes through rich."""
-    count, header, *rows = instruments_lines(instruments, out.width)
+    count, *lines = instruments_lines(instruments, out.width)
+    # the header: one line, or two when the name stands below the id
+    head = 2 if len(lines) > 1 and lines[1].startswith("  Name") else 1
     out.print(plain(count), no_wrap=True, crop=True)
-    out.print(plain(header, "bold"), no_wrap=True, crop=True)
+    for line in lines[:head]:
+        out.print(plain(line, "bold"), no_wrap=True, crop=True)
+    rows = lines[head:]
     body = "\n".join(rows)
     if not rows:
         return
@@ -211,7 +224,7 @@ def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Tabl
         table.add_column("Fit", no_wrap=True)
     if cover:
         table.add_column("Cover", justify="right")
-    table.add_column("Why (answers that raised or lowered the score)" if width >= 80 else "Why", ratio=3)
+    table.add_column("Why (answers that raised or lowered the score)" if width >= 80 else "Why", ratio=3, overflow="fold")
     for r in rows:
         why = _bullets(r.reasons) if r.reasons else Text("No answer moved it from neutral", style="dim")
         if r.warnings:
@@ -234,9 +247,9 @@ def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Tabl
 def excluded_table(result: Assessment) -> Table:
     table = Table(title="Excluded instruments", title_justify="left")
     table.add_column("Instrument")
-    table.add_column("Why it was excluded")
+    table.add_column("Why it was excluded", overflow="fold")
     for e in result.excluded:
-        table.add_row(Text.assemble(plain(e.name), "\n", Text(e.id, style="dim")), plain(e.reason))
+        table.add_row(_name_and_id(e.name, visible(e.id)), plain(e.reason))
     return table
 
 
