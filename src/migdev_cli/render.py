@@ -224,7 +224,8 @@ def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Tabl
         table.add_column("Fit", no_wrap=True)
     if cover:
         table.add_column("Cover", justify="right")
-    table.add_column("Why (answers that raised or lowered the score)" if width >= 80 else "Why", ratio=3, overflow="fold")
+    why_header = "Why (answers that raised or lowered the score)" if width >= 80 else "Why"
+    table.add_column(why_header, ratio=3, overflow="fold")
     for r in rows:
         why = _bullets(r.reasons) if r.reasons else Text("No answer moved it from neutral", style="dim")
         if r.warnings:
