@@ -406,7 +406,7 @@ def _confidence(package: list[dict[str, Any]], sensitivity: dict[str, Any] | Non
     else:
         decisive = [d["text"].lower() for d in sensitivity["decisive"]][:3]
         how = (
-            f"Confidence is moderate: a different answer on {join_words(decisive, 'or')} would change the package, "
+            f"Confidence is limited: a different answer on {join_words(decisive, 'or')} would change the package, "
             "so confirm these answers first."
         )
     strong = [p["name"] for p in package if p["evidence"]["level"] in ("rigorous", "analogue")]
