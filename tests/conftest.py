@@ -129,7 +129,7 @@ def answers_strategy(questionnaire):
     for q in questionnaire.questions:
         values = [c.value for c in q.choices]
         if q.type == "multiple":
-            value = st.lists(st.sampled_from(values), min_size=1, unique=True)
+            value = st.lists(st.sampled_from(values), min_size=1, max_size=q.max_choices, unique=True)
         else:
             value = st.sampled_from(values)
         if q.allow_dont_know:

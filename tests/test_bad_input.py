@@ -476,6 +476,15 @@ def test_line_separator_is_explained(tmp_path: Path) -> None:
     assert f"line {line_no(text, 'civil-society')} holds a Unicode line separator (U+2028)" in result.stderr
 
 
+def test_a_tab_used_for_indentation_is_named(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("questionnaire: core\nanswers:\n\tbudget: under_100k\n", encoding="utf-8")
+    result = runner.invoke(app, ["assess", "--answers", str(answers)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"{answers}:3: YAML syntax")
+    assert "a tab stands there: YAML indents with spaces only" in result.stderr
+
+
 def test_corpus_is_large_enough() -> None:
     assert len(CATALOG_CASES) + len(ANSWERS_CASES) >= 30
 

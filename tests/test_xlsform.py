@@ -210,7 +210,9 @@ def _answers(questionnaire: Questionnaire):
     for q in questionnaire.questions:
         values = [c.value for c in q.choices]
         if q.type == "multiple":
-            value = st.lists(st.sampled_from(values), min_size=1, unique=True) | st.just([DONT_KNOW])
+            value = st.lists(st.sampled_from(values), min_size=1, max_size=q.max_choices, unique=True) | st.just(
+                [DONT_KNOW]
+            )
         else:
             value = st.sampled_from(q.values)
         parts[q.id] = st.none() | value
@@ -271,3 +273,22 @@ def test_source_date_epoch_makes_the_workbook_reproducible(tmp_path, runner, mon
     assert runner.invoke(app, ["questionnaire", "xlsform", str(plain)]).exit_code == 0
     assert _sheet(plain, "survey") == _sheet(first, "survey")
     assert load_workbook(plain).properties.modified != load_workbook(first).properties.modified
+
+
+def test_a_limit_on_ticked_choices_holds_in_the_form_and_in_answers_files(tmp_path, runner, questionnaire):
+    out = tmp_path / "form.xlsx"
+    questionnaire_to_xlsform(questionnaire, out)
+    survey = _sheet(out, "survey")
+    rows = [dict(zip(survey[0], row, strict=False)) for row in survey[1:]]
+    bottlenecks = next(r for r in rows if r["name"] == "bottlenecks")
+    assert questionnaire.question("bottlenecks").max_choices == 3
+    assert "count-selected(.) <= 3" in bottlenecks["constraint"]
+    assert "at most 3" in bottlenecks["constraint_message"]
+    assert convert(xlsform=str(out), warnings=[]).xform  # pyxform still accepts the form
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "questionnaire: core\nanswers:\n  bottlenecks: [finance, information, skills, trust]\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["assess", "--answers", str(answers)])
+    assert result.exit_code == 1
+    assert f"{answers}:3:" in result.stderr and "choose at most 3 (you chose 4)" in result.stderr

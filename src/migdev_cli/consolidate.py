@@ -372,8 +372,9 @@ def _designer_warnings(
         )
     unused = [q for q in given if q in scorer.stakeholder_questions]
     if designer_file is not None and unused:
+        named = ", ".join(unused) if len(unused) <= 3 else f"{len(unused)} of them"
         out.append(
-            f"{designer_file}: answers to the stakeholders' questions ({', '.join(unused)}) are not used with "
+            f"{designer_file}: its answers to the stakeholders' questions ({named}) are not used with "
             "--responses: each respondent's own answers count"
         )
     return out

@@ -209,6 +209,8 @@ def parse_yaml(text: str, name: str) -> Any:
             opened = _mark_line(text, exc.context_mark) if exc.context.startswith("while") else None
             where = f" that starts on line {opened}" if opened and opened != marked else ""
             message = f"{message} ({exc.context}{where})"
+        if mark is not None and text[mark.index : mark.index + 1] == "\t":
+            message += "; a tab stands there: YAML indents with spaces only"
         odd = _ODD_BREAK.search(text)
         if odd:  # pasted text: YAML ends a line there, an editor does not
             message += (

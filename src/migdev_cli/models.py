@@ -454,6 +454,9 @@ class Question(Model):
     required: bool = True
     weight: Weight = 1
     when: Condition | None = None
+    max_choices: Annotated[
+        int | None, Constrained(ge=1), Described("A multiple question: how many choices may be ticked at most")
+    ] = None
     asked_of: Annotated[
         Literal["designer", "stakeholder"],
         Described("Who answers it in a field survey: the programme's designer or every stakeholder"),
@@ -505,6 +508,8 @@ class Question(Model):
         alone = [v for v in values if v in self.exclusive_values]
         if alone and len(values) > 1:
             return f"'{self.label_of(alone[0])}' cannot be combined with other choices"
+        if self.max_choices is not None and len(values) > self.max_choices:
+            return f"choose at most {self.max_choices} (you chose {len(values)})"
         return None
 
     @property

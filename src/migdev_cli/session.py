@@ -420,7 +420,8 @@ def _label(question: Question, value: Value | None) -> str:
 
 def _interrupted(path: Path, values: dict[str, Value]) -> Interrupted:
     return Interrupted(
-        f"Interrupted. {len(values)} answers are saved in {path}; continue with `migdev assess --resume`."
+        f"Interrupted. What you typed is saved in {path} (the programme's details and {len(values)} "
+        f"answer{'' if len(values) == 1 else 's'}); continue with `migdev assess --resume`."
     )
 
 

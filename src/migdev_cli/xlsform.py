@@ -219,12 +219,17 @@ def xlsform_rows(questionnaire: Questionnaire) -> dict[str, list[list[str]]]:
                 "relevant": relevant(question.when, questionnaire) if known and question.when is not None else "",
             }
             alone = question.exclusive_values
+            rules, messages = [], []
             if alone:
-                cells["constraint"] = " and ".join(
-                    f"(not(selected(., {_quote(v)})) or count-selected(.) = 1)" for v in alone
-                )
+                rules += [f"(not(selected(., {_quote(v)})) or count-selected(.) = 1)" for v in alone]
                 labels = ", ".join(f"'{question.label_of(v)}'" for v in alone)
-                cells["constraint_message"] = f"{labels} cannot be combined with other answers."
+                messages.append(f"{labels} cannot be combined with other answers.")
+            if question.type == "multiple" and question.max_choices is not None:
+                rules.append(f"count-selected(.) <= {question.max_choices}")
+                messages.append(f"Choose at most {question.max_choices}.")
+            if rules:
+                cells["constraint"] = " and ".join(rules)
+                cells["constraint_message"] = " ".join(messages)
             survey.append(row(**cells))
             if list_name not in written_lists:
                 written_lists.add(list_name)
