@@ -312,8 +312,14 @@ def summary(result: Assessment, top: int = 5) -> Group:
         grid = Table.grid(padding=(0, 1))
         grid.add_column(no_wrap=True)
         grid.add_column()
+        ranked = {r.id: r for r in result.ranking}
         for item in result.package:
-            grid.add_row(f"{item.phase} {item.phase_name:<14}", Text(visible(item.id), overflow="fold"))
+            r = ranked.get(item.id)
+            where = f" (rank {r.rank}, {r.fit} fit)" if r is not None else ""
+            grid.add_row(
+                f"Phase {item.phase}, {item.phase_name.lower()}:",
+                Text.assemble(Text(visible(item.id), overflow="fold"), Text(where, style="dim")),
+            )
         parts.append(grid)
     rows = [r for r in result.ranking if r.rank <= top]
     parts.append(plain(f"Top {len(rows)} of {len(result.ranking)} ranked instruments", "bold"))

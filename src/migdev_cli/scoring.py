@@ -487,8 +487,8 @@ class Scorer:
                 changed = {v}  # a choice that must stand alone replaces the rest
             else:
                 changed = (chosen - alone) | {v}
-            if changed:
-                out.append([x for x in values if x in changed])
+            if changed and question.combination_error(sorted(changed)) is None:
+                out.append([x for x in values if x in changed])  # never more ticked than allowed
         return out
 
     def sensitivity(self, raw: Mapping[str, Value], result: Assessment) -> Sensitivity:
