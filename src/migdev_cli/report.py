@@ -64,11 +64,16 @@ def brief(text: str, limit: int = 22) -> str:
     if len(sentence.split()) <= limit:
         return sentence
     for mark in (";", ":", " – ", " — ", ","):
-        head = sentence.split(mark, 1)[0]
-        if "(" in head and ")" not in head.split("(")[-1]:
-            continue  # the mark stands inside brackets: cutting there would leave one open
-        if 5 <= len(head.split()) <= limit:
-            return head
+        parts = sentence.split(mark)
+        for n in range(1, len(parts)):
+            head = mark.join(parts[:n])
+            if head.count("(") != head.count(")"):
+                continue  # the mark stands inside brackets: cutting there would leave one open
+            if 5 <= len(head.split()) <= limit:
+                return head
+            break
+    if len(sentence.split()) <= 2 * limit:  # no clause to stop at: the whole sentence, never half of one
+        return sentence
     return " ".join(sentence.split()[:limit]) + "…"
 
 
@@ -377,7 +382,7 @@ def _summary(
         todo += f", led by: {join_words(first['lead_actors'][:2], 'or')}"
     todo += "."
     if first["before_start"]:
-        todo += f" Before it starts, settle this: {_lower_first(brief(first['before_start'][0], limit=12))}."
+        todo += f" Before it starts, settle this: {_lower_first(brief(first['before_start'][0], limit=16))}."
     paragraphs.append(todo)
     costs = _range([p["cost"]["value"] for p in package], COST_ORDER, vocab.COST_LEVELS)
     times = _range([p["time_to_results"]["value"] for p in package], TIME_ORDER, vocab.TIME_TO_RESULTS)
@@ -388,9 +393,8 @@ def _summary(
     paragraphs.append(cost_line)
     risk = first["main_risk"]
     warnings = [w for p in package for w in p["warnings"]]
-    risk_line = (
-        f"The main risk: {_lower_first(brief(risk['risk']))}; to limit it, {_lower_first(brief(risk['mitigation']))}."
-    )
+    what, how = _lower_first(brief(risk["risk"], 16)), _lower_first(brief(risk["mitigation"], 16))
+    risk_line = f"The main risk: {what}; to limit it, {how}."
     if warnings:
         risk_line += f" Also note: {_lower_first(brief(warnings[0]))}."
     paragraphs.append(risk_line)
