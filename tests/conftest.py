@@ -123,6 +123,18 @@ def answers_file(tmp_path: Path) -> Path:
     return path
 
 
+# The recommendations report's top-level headings, in order (the main part, then the annex).
+REPORT_MAIN = [
+    "Executive summary",
+    "Recommended instruments",
+    "Ranking of the instruments",
+    "Results framework for the package",
+    "Next steps",
+    "Method and caveats",
+    "Annex",
+]
+
+
 def answers_strategy(questionnaire):
     """Any valid answers: each question answered with a valid value, or left out."""
     parts = {}

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from conftest import REPORT_MAIN
 from migdev_cli import __version__, vocab
 from migdev_cli.answers_file import load_answers
 from migdev_cli.catalog import builtin_data_dir, load_catalog
@@ -55,15 +56,7 @@ answers:
 
 ROOT = Path(__file__).resolve().parents[1]
 
-MAIN = [
-    "Executive summary",
-    "Recommended instruments",
-    "Ranking of the instruments",
-    "Results framework for the package",
-    "Next steps",
-    "Method and caveats",
-    "Annex",
-]
+MAIN = REPORT_MAIN  # the report's top-level headings, in order
 ANNEX = [
     "A. Fact sheets of the recommended instruments",
     "B. Other ranked instruments",

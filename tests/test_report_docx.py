@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import REPORT_MAIN
 from migdev_cli.answers_file import load_answers
 from migdev_cli.cli import app
 from migdev_cli.export import build_report, render_docx
@@ -22,15 +23,7 @@ docx = pytest.importorskip("docx")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "answers.yaml"
-MAIN = [
-    "Executive summary",
-    "Recommended instruments",
-    "Ranking of the instruments",
-    "Results framework for the package",
-    "Next steps",
-    "Method and caveats",
-    "Annex",
-]
+MAIN = REPORT_MAIN  # the report's top-level headings, in order
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
