@@ -139,3 +139,14 @@ def test_the_title_block_takes_the_programme_from_the_answers_file(runner, surve
     assert runner.invoke(app, args).exit_code == 0
     text = renamed.read_text(encoding="utf-8")
     assert text.startswith("# Consolidated needs assessment: Other name") and "**Country:** El Salvador" in text
+
+
+def test_a_png_beside_the_survey_report_does_not_block_it(runner, survey, tmp_path):
+    """The consolidated report draws no chart: only its own file is checked before writing."""
+    (tmp_path / "survey-ranking.png").write_bytes(b"someone else's picture")
+    out = tmp_path / "survey.md"
+    result = runner.invoke(app, ["export", "--responses", str(survey), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.exists() and (tmp_path / "survey-ranking.png").read_bytes() == b"someone else's picture"
+    again = runner.invoke(app, ["export", "--responses", str(survey), "-o", str(out)])
+    assert again.exit_code == 1 and "already exists" in again.stderr

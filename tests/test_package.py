@@ -147,3 +147,29 @@ def test_a_package_can_be_piloted_and_keeps_to_the_time_horizon(scorer, catalog,
     quick = [r for r in result.ranking if r.fit != "weak" and catalog.instruments[r.id].time_to_results != "long"]
     if answers.get("time_horizon") == "under_1y" and len(quick) >= 3:
         assert all(inst.time_to_results != "long" for inst in package), [p.id for p in result.package]
+
+
+def test_the_pilot_never_shrinks_the_package_below_three(scorer):
+    """Found by fuzzing: a pilot of the same kind as a pick used to leave a package of two."""
+    answers = {
+        "budget": "over_1m",
+        "cofinancing": "yes",
+        "time_horizon": "under_1y",
+        "lead_implementer": "private_finance",
+        "component_location": "origin",
+        "bottlenecks": ["information"],
+        "stage": ["pre_departure", "temporary_abroad", "return"],
+        "skill_profile": "mixed",
+        "diaspora_location": "high_income",
+        "diaspora_organisation": ["professional_networks", "hometown_associations"],
+        "trust": "dont_know",
+        "gender_focus": "gender_sensitive",
+        "returnee_situation": "voluntary_with_savings",
+        "investment_climate": "moderate",
+        "institutional_capacity": "agency_with_strategy",
+        "legal_framework": ["none_of_these"],
+        "diaspora_demand": "no",
+        "export_standards": "partly",
+    }
+    result = scorer.assess(answers, sensitivity=False)
+    assert 3 <= len(result.package) <= 4 and len({p.id for p in result.package}) == len(result.package)

@@ -258,3 +258,29 @@ def test_progress_never_counts_past_its_total(tmp_path: Path):
     child.close(force=True)
     assert [n for n, _ in seen] == list(range(1, len(seen) + 1))
     assert all(n <= total for n, total in seen) and seen[-1][0] == seen[-1][1]
+
+
+def test_an_interview_ending_in_json_leaves_nothing_to_resume(tmp_path: Path):
+    child = spawn(tmp_path, "--json")
+    answer_programme(child)
+    answer_questions(child)
+    child.send("\r")  # Show the results
+    child.expect('"package"')
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert not (tmp_path / "session-core.yaml").exists()  # complete: the next run starts afresh
+    assert (tmp_path / "last-core.yaml").exists()
+
+
+def test_back_past_the_first_question_from_the_review_screen_returns_to_it(tmp_path: Path):
+    child = spawn(tmp_path)
+    answer_programme(child)
+    answer_questions(child)
+    child.send("\x1b[B" * 4 + "\r")  # the first question on the review screen (after the three details)
+    child.expect(CHECKBOX)
+    child.send("\x1b[D")  # Left: back, past the first question
+    child.expect(REVIEW)
+    child.send("\r")  # Show the results
+    finish(child, details=False)
+    assert child.exitstatus == 0

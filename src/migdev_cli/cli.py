@@ -549,9 +549,6 @@ def assess(
         raise UsageError(f"{'--skip-invalid' if skip_invalid else '--jsonl'} needs --responses")
     if save_answers is not None and str(save_answers) == "-":
         raise UsageError("--save-answers needs a file name; '-' (standard output) is not supported")
-    from .answers_file import save_answers as write_answers
-    from .models import Programme
-    from .scoring import Scorer
 
     if answers is not None and resume:
         raise UsageError("--answers and --resume cannot be combined")
@@ -562,11 +559,35 @@ def assess(
     catalog = _catalog(ctx)
     if answers is not None:
         questionnaire, programme, values = _answers_matching(answers, catalog, questionnaire_id)
-    else:
-        from .session import run_interactive
+        _assessed(catalog, questionnaire, programme, values, save_answers, force, as_json, top, interactive=False)
+        return
+    from .session import complete, interview_held, run_interactive
 
-        questionnaire = catalog.questionnaire(questionnaire_id)
+    questionnaire = catalog.questionnaire(questionnaire_id)
+    with interview_held(questionnaire):  # one interview per state directory, the save prompts included
         programme, values = run_interactive(questionnaire, resume=resume)
+        _assessed(catalog, questionnaire, programme, values, save_answers, force, as_json, top, interactive=True)
+        complete(questionnaire)  # only now: an interruption before leaves the answers for --resume
+
+
+def _assessed(
+    catalog: Any,
+    questionnaire: Any,
+    programme: Any,
+    values: dict[str, Any],
+    save_answers: Path | None,
+    force: bool,
+    as_json: bool,
+    top: int | None,
+    *,
+    interactive: bool,
+) -> None:
+    """Score the answers and show the result: JSON, all of it, or (in the interview) the first
+    screen with the details one key away, then the offers to save the answers and the report."""
+    from .answers_file import save_answers as write_answers
+    from .models import Programme
+    from .scoring import Scorer
+
     if save_answers is not None:
         write_answers(save_answers, questionnaire, programme or Programme(), values, force=force)
         typer.echo(f"Answers saved to {visible(save_answers, keep='')}", err=True)
@@ -580,7 +601,7 @@ def assess(
     from .render import console, print_assessment, print_details, print_first_screen
 
     out = console()
-    if answers is not None:
+    if not interactive:
         print_assessment(out, result, top)
         return
     from .session import offer_save
@@ -618,11 +639,13 @@ def _export_responses(
     import dataclasses
     import io
 
-    from .export import check_free, require, write_report
+    from .errors import OutputExists
+    from .export import require, write_report
     from .models import Programme
 
-    check_free(target, fmt, force)
-    require(fmt)
+    if target is not None and not force and (target.exists() or target.is_symlink()):
+        raise OutputExists(f"{visible(target, keep='')} already exists; use --force to overwrite it")
+    require(fmt)  # the consolidated report has no chart: only the report file itself is checked
     data: str | bytes
     if fmt == "json":
         from .survey_report import JsonSpool, write_json

@@ -28,6 +28,7 @@ from .survey_scoring import Scored, SurveyScorer
 GROUP_TOP = 5
 REASONS_SHOWN = 3
 ANNEX_ROWS = 500  # respondents listed in the annex; the JSON output lists every one
+REASONS_KEPT = 10_000  # answer sets whose exclusion reasons are remembered (memory stays bounded)
 
 
 def _reasons(scorer: Any, inst: Any, answers: dict[str, Any]) -> list[str]:
@@ -65,6 +66,8 @@ class ReportCollector:
         key = respondent.key if respondent.key is not None else tuple(sorted(map(repr, respondent.values.items())))
         for iid in scored.excluded:
             if (iid, key) not in self._cache:
+                if len(self._cache) >= REASONS_KEPT:
+                    self._cache.clear()
                 if answers is None:
                     raw = {**self.scorer.designer, **respondent.values}
                     answers = resolve(self.scorer.questionnaire, raw).answers

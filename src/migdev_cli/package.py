@@ -271,7 +271,12 @@ def recommend(
         pilot = next((i for i in pool if phase_of(instruments[i]) == 2 and fits_with(i, picked[:1])), None)
         if pilot is not None:
             keep = picked if len(picked) < SIZE else picked[:-1]
-            picked = [*keep, pilot] if fits_with(pilot, keep) else [picked[0], pilot]
+            picked = [*(i for i in keep if fits_with(pilot, [i])), pilot]
+            for iid in pool:  # back to three with what fits the rest, if some pick had to give way
+                if len(picked) >= 3:
+                    break
+                if iid not in picked and fits_with(iid, picked):
+                    picked.append(iid)
     ground_id = None
     gaps = _gaps(answers)
     if any(phase_of(instruments[i]) == 3 for i in picked):

@@ -69,9 +69,11 @@ def brief(text: str, limit: int = 22) -> str:
             head = mark.join(parts[:n])
             if head.count("(") != head.count(")"):
                 continue  # the mark stands inside brackets: cutting there would leave one open
-            if 5 <= len(head.split()) <= limit:
+            words = len(head.split())
+            if words > limit:
+                break  # longer clauses only get longer
+            if words >= 5:
                 return head
-            break
     if len(sentence.split()) <= 2 * limit:  # no clause to stop at: the whole sentence, never half of one
         return sentence
     return " ".join(sentence.split()[:limit]) + "…"

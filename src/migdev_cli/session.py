@@ -425,20 +425,34 @@ def _interrupted(path: Path, values: dict[str, Value]) -> Interrupted:
     )
 
 
-def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Programme, dict[str, Value]]:
-    """Run the interview in a terminal; returns the programme and the answers that count.
-
-    The unfinished assessment stays in the state directory until :func:`offer_save` is done,
-    so Ctrl-C at any point, the save prompts included, leaves it for ``--resume``.
-    """
+@contextlib.contextmanager
+def interview_held(questionnaire: Questionnaire) -> Iterator[None]:
+    """Hold the state directory for the whole interactive assessment: the interview, the results
+    and the save prompts, until :func:`complete` removes the finished session. A second
+    interview is refused meanwhile (see interview_lock)."""
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise NoTerminal(
             "no interactive terminal: run `migdev assess --answers FILE` instead "
             "(`migdev questionnaire show` lists the questions and choice values)"
         )
-    path = session_path(questionnaire.id)
-    with interview_lock(path.parent), _terminate_as_interrupt():
-        return _interview(questionnaire, path, resume)
+    with interview_lock(session_path(questionnaire.id).parent):
+        yield
+
+
+def complete(questionnaire: Questionnaire) -> None:
+    """The assessment is complete: its unfinished-session file goes (call while holding it)."""
+    session_path(questionnaire.id).unlink(missing_ok=True)
+
+
+def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Programme, dict[str, Value]]:
+    """Run the interview in a terminal (inside :func:`interview_held`); returns the programme and
+    the answers that count.
+
+    The unfinished assessment stays in the state directory until :func:`complete` is called,
+    so Ctrl-C at any point, the save prompts included, leaves it for ``--resume``.
+    """
+    with _terminate_as_interrupt():
+        return _interview(questionnaire, session_path(questionnaire.id), resume)
 
 
 def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[Programme, dict[str, Value]]:
@@ -482,7 +496,9 @@ def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[
         ask_details, start, furthest = programme.name is None or details_missing, None, None
         while True:
             if ask_details:
-                save(_ask_programme(prompter, programme, save=save) or programme)
+                details = _ask_programme(prompter, programme, save=save)
+                if details is not None:  # None: Esc at the first field, nothing typed
+                    save(details)
             try:
                 _ask_all(prompter, questionnaire, programme, values, path, skipped, start=start, furthest=furthest)
                 break
@@ -501,10 +517,15 @@ def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[
             if not choice:
                 break
             if choice.startswith("\x00"):
-                save(_ask_programme(prompter, programme, [choice[1:]]) or programme)
+                details = _ask_programme(prompter, programme, [choice[1:]])
+                if details is not None:
+                    save(details)
                 continue
-            _ask_all(prompter, questionnaire, programme, values, path, skipped, only=[choice])
-            _ask_all(prompter, questionnaire, programme, values, path, skipped)
+            try:
+                _ask_all(prompter, questionnaire, programme, values, path, skipped, only=[choice])
+                _ask_all(prompter, questionnaire, programme, values, path, skipped)
+            except _Back:  # back past the first question: to this review screen
+                continue
     except KeyboardInterrupt:
         if keep_old and not values and programme == Programme():
             raise Interrupted(
@@ -534,7 +555,6 @@ def offer_save(
     answers_file: str | None = str(saved_to) if saved_to else None
     with _terminate_as_interrupt():
         _offer(prompter, result, catalog, questionnaire, programme, values, saved_to, answers_file, show_details)
-    session_path(questionnaire.id).unlink(missing_ok=True)  # the assessment is complete
 
 
 def _offer(
