@@ -155,9 +155,28 @@ def test_no_internal_notes_in_catalog_or_questionnaire_files():
             assert _leaks(comments) == [], path.name
 
 
+# The project's own notes (the source and the docs may name repository paths; they may not cite these)
+NOTES = re.compile(
+    r"seed 0|seed document|domain[ -]notes|research notes|catalog-audit|software-notes|shared/reference"
+    r"|\bseed (?:text|case)s?\b",
+    re.IGNORECASE,
+)
+
+
+def test_no_internal_notes_in_the_source_docs_or_readme():
+    """Comments and docstrings travel with the code; the docs are read by users."""
+    root = Path(__file__).resolve().parents[1]
+    files = [*sorted((root / "src" / "migdev_cli").glob("*.py")), *sorted((root / "docs").glob("*.md"))]
+    for path in [*files, root / "README.md"]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        assert [line for line in lines if NOTES.search(line)] == [], path.name
+    assert NOTES.search("# Who an instrument is for. Seed 001 stresses low-skilled migrants")
+
+
 def test_the_leak_check_catches_what_it_should():
     bad = [
         "GFMD report (seed 001)",
+        "Seed 001 stresses low-skilled migrants",
         "see the domain notes, section 4",
         "as summarised in the project's research notes",
         "Project notes (shared/reference/domain-notes.md)",

@@ -15,7 +15,8 @@ AREAS: dict[str, str] = {
     "enabling_environment": "Enabling environment",
 }
 
-# Who an instrument is for. Seed 001 stresses low-skilled migrants, women and returnees.
+# Who an instrument is for. The GFMD Civil Society Days 2016 report (session 3.2) stresses
+# low-skilled migrants, women and returnees.
 TARGET_GROUPS: dict[str, str] = {
     "potential_migrants": "Potential migrants and youth considering migration",
     "low_skilled_migrants": "Low- and mid-skilled labour migrants",
@@ -29,7 +30,8 @@ TARGET_GROUPS: dict[str, str] = {
     "public_institutions": "Public institutions and policy makers",
 }
 
-# The migration cycle as mapped by ECDPM (Bisong & Knoll, seed 003).
+# The migration cycle as mapped by ECDPM (Bisong and Knoll, "Mapping private sector engagement
+# along the migration cycle", 2020).
 STAGES: dict[str, str] = {
     "pre_departure": "Pre-departure",
     "transit": "Transit",
@@ -56,8 +58,8 @@ ACTORS: dict[str, str] = {
     "private_companies": "Private companies and investors",
 }
 
-# Host programme types the toolbox plugs into (seed 000's list), plus two
-# programme types the needs-assessment criteria add (domain notes, section 3).
+# Host programme types the toolbox plugs into (the list of the GIZ sector project's toolbox
+# assignment), plus two programme types common needs-assessment criteria add.
 PROGRAMME_TYPES: dict[str, str] = {
     "investment_climate_sme": "Investment climate and SME strategies",
     "private_sector_development": "Private-sector development",
