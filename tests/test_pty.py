@@ -62,7 +62,7 @@ def finish(child, details: bool = True) -> None:
         child.expect("Recommended instruments")  # the reasons, in the pager
     child.expect("Save your answers")
     child.send("n")
-    child.expect("Export")
+    child.expect("Write the recommendations report")
     child.send("n")
     child.expect(pexpect.EOF)
     child.close()
@@ -81,7 +81,7 @@ def test_full_interactive_run_shows_results_and_keeps_answers(tmp_path: Path):
     child.expect("Excluded instruments")
     child.expect("Save your answers")
     child.send("n")
-    child.expect("Export")
+    child.expect("Write the recommendations report")
     child.send("n")
     child.expect(pexpect.EOF)
     child.close()

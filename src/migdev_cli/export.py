@@ -21,10 +21,9 @@ from typing import Any
 from . import fileio
 from .errors import MigdevError, OutputExists, UsageError
 from .escaping import json_safe, visible
-from .report import FORMAT_VERSION, build_report  # noqa: F401  (the report's API lives here too)
 from .report_blocks import Picture
 from .report_layout import CHART_CAPTION, report_blocks
-from .report_markdown import md_inline, md_table, render_blocks  # noqa: F401
+from .report_markdown import render_blocks
 
 DEFAULT_OUTPUT = "migdev-report.md"
 FORMATS = {"markdown": "Markdown", "json": "JSON", "docx": "Word (.docx)"}
@@ -116,17 +115,6 @@ def draw_chart(report: dict[str, Any]) -> bytes | None:
     from .chart import ranking_chart
 
     return ranking_chart(report["ranking"])
-
-
-def render(report: dict[str, Any], fmt: str) -> str | bytes:
-    """Render in ``markdown``, ``json`` or ``docx`` (Word, with the chart when matplotlib is there)."""
-    if fmt == "json":
-        return render_json(report)
-    if fmt == "markdown":
-        return render_markdown(report)
-    if fmt == "docx":
-        return render_docx(report, draw_chart(report) if chart_available() else None)
-    raise ValueError(f"unknown report format {fmt!r}")
 
 
 # --------------------------------------------------------------------------- writing

@@ -584,7 +584,7 @@ def _offer(
             if saved is not None:
                 prompter.note(f"Saved. Replay with: migdev assess --answers {saved}")
                 answers_file = str(saved)
-        if prompter.confirm("Export the recommendations as a Markdown report?", True):
+        if prompter.confirm("Write the recommendations report (Markdown, Word or JSON)?", True):
             export_interactively(result, catalog, questionnaire, programme, answers_file, prompter)
     except KeyboardInterrupt:
         raise _interrupted(session_path(questionnaire.id), values) from None
@@ -629,16 +629,23 @@ def export_interactively(
     prompter: Prompter | None = None,
 ) -> None:
     """Ask where to write the report (``.json`` gives JSON) and write it; an empty answer skips."""
-    from .export import DEFAULT_OUTPUT, format_for, render, write_report
+    from .export import DEFAULT_OUTPUT, format_for, require, write_report_files
     from .report import build_report
 
     prompter = prompter or Prompter()
     report = build_report(result, catalog, questionnaire, programme, answers_file)
+
+    def write(target: Path, force: bool) -> None:
+        """The same files as `migdev export -o NAME`: Word, JSON, or Markdown with its chart beside it."""
+        fmt = format_for(target)
+        require(fmt)
+        write_report_files(report, target, fmt, force)
+
     path = write_to_chosen_path(
         prompter,
-        "Write the report to (.json for JSON; empty to skip):",
+        "Write the report to (.docx for Word, .json for JSON; empty to skip):",
         DEFAULT_OUTPUT,
-        lambda target, force: write_report(target, render(report, format_for(target)), force),
+        write,
     )
     if path is not None:
         prompter.note(f"Report written to {path}")
