@@ -16,7 +16,6 @@ from typing import Any
 
 from . import __version__
 from .answers import resolve
-from .conditions import evaluate
 from .consolidate import Consolidated, respondent_label
 from .models import Programme
 from .report import brief, join_words
@@ -33,16 +32,10 @@ REASONS_KEPT = 10_000  # answer sets whose exclusion reasons are remembered (mem
 
 def _reasons(scorer: Any, inst: Any, answers: dict[str, Any]) -> list[str]:
     """Each reason one respondent's answers screen the instrument out, one per rule or precondition."""
-    out = []
-    for qid, value in answers.items():
-        question = scorer.questions[qid]
-        for v in value if isinstance(value, list) else [value]:
-            for rule in scorer.matches.get((qid, v), {}).get(inst.id, []):
-                if rule.exclude:
-                    out.append(f"{brief(rule.exclude)} ({question.name}: {question.label_of(v)})")
-    for pre in inst.preconditions:
-        if pre.check is not None and evaluate(pre.check, answers) is False:
-            out.append(f"Precondition not met: {brief(pre.text)}")
+    out = [
+        f"Precondition not met: {brief(text)}" if pre else f"{brief(text)} ({given})"
+        for pre, text, given in scorer.exclusions(inst, answers)
+    ]
     return list(dict.fromkeys(out)) or ["Screened out by the answers"]
 
 

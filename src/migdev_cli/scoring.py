@@ -338,24 +338,32 @@ class Scorer:
         scored = [(score, names[iid], iid) for iid, score in self.scores(raw).items() if score is not None]
         return [iid for rank, iid in ranked(scored) if rank <= n]
 
-    def _exclusion(self, inst: Instrument, answers: Mapping[str, Value]) -> str:
-        """Why an excluded instrument was screened out, in words."""
-        reasons = []
+    def exclusions(self, inst: Instrument, answers: Mapping[str, Value]) -> list[tuple[bool, str, str]]:
+        """Each reason the answers screen ``inst`` out: (a precondition not met?, the rule's or the
+        precondition's text, the answers behind it as "Question: answer")."""
+        out = []
         for qid, value in answers.items():
             question = self.questions[qid]
             for v in _selected(value):
                 for rule in self.matches.get((qid, v), {}).get(inst.id, []):
                     if rule.exclude:
-                        reasons.append(f"{rule.exclude} (you answered {question.name}: {question.label_of(v)})")
+                        out.append((False, rule.exclude, f"{question.name}: {question.label_of(v)}"))
         for pre in inst.preconditions:
             if pre.check is not None and evaluate(pre.check, answers) is False:
-                given = []
-                for qid in dict.fromkeys(questions_in(pre.check)):
-                    if qid in answers:
-                        question = self.questions[qid]
-                        given.append(f"{question.name}: {self.answer_label(question, answers[qid])}")
-                reasons.append(f"Precondition not met: {pre.text} (you answered {'; '.join(given)})")
-        return " ".join(reasons)
+                given = [
+                    f"{self.questions[qid].name}: {self.answer_label(self.questions[qid], answers[qid])}"
+                    for qid in dict.fromkeys(questions_in(pre.check))
+                    if qid in answers
+                ]
+                out.append((True, pre.text, "; ".join(given)))
+        return out
+
+    def _exclusion(self, inst: Instrument, answers: Mapping[str, Value]) -> str:
+        """Why an excluded instrument was screened out, in words."""
+        return " ".join(
+            f"{'Precondition not met: ' if pre else ''}{text} (you answered {given})"
+            for pre, text, given in self.exclusions(inst, answers)
+        )
 
     def _unchecked(self, inst: Instrument, answers: Mapping[str, Value]) -> list[str]:
         return [
