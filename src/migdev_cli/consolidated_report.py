@@ -18,8 +18,8 @@ from . import __version__
 from .answers import resolve
 from .consolidate import Consolidated, respondent_label
 from .models import Programme
-from .report import brief, join_words
 from .report_blocks import Block, Heading, ListBlock, PageBreak, Paragraph, Table
+from .report_wording import brief, join_words
 from .scoring import TOP
 from .survey_columns import Respondent
 from .survey_scoring import Scored, SurveyScorer
