@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, vocab
-from .answers import asked
+from .answers import asked, to_plain
 from .catalog import Catalog
 from .conditions import describe, questions_in
 from .models import Instrument, Precondition, Programme, Questionnaire
@@ -161,7 +161,7 @@ def _precondition(
         value = answers.get(qid)
         if value is None:
             missing.append(f"“{text}”")
-        elif vocab.DONT_KNOW in (value if isinstance(value, list) else [value]):
+        elif vocab.DONT_KNOW in value:
             dont_know.append(f"“{text}”")
     parts = []
     if dont_know:
@@ -471,8 +471,8 @@ def _context(questionnaire: Questionnaire, result: Assessment) -> dict[str, Any]
         rows = []
         for question in section.questions:
             if question.id in result.answers:
-                value = result.answers[question.id]
-                selected = value if isinstance(value, list) else [value]
+                selected = result.answers[question.id]
+                value: str | list[str] | None = to_plain(question, selected)
                 status = "dont_know" if vocab.DONT_KNOW in selected else "answered"
                 answer: str | None = ", ".join(question.label_of(v) for v in selected)
             elif question.id in result.unanswered:
@@ -552,7 +552,7 @@ def answers_fingerprint(result: Assessment, programme: Programme) -> str:
     the same fingerprint, wherever the file lies and however it was typed or given."""
     from .serialize import to_data
 
-    canonical = json.dumps({"answers": result.answers, "programme": to_data(programme)}, sort_keys=True)
+    canonical = json.dumps({"answers": result.plain_answers(), "programme": to_data(programme)}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
