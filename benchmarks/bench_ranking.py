@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from migdev_cli.answers import as_answers  # noqa: E402
 from migdev_cli.catalog import builtin_data_dir, load_catalog  # noqa: E402
 from migdev_cli.scoring import Scorer  # noqa: E402
 from test_scenarios import SCENARIOS  # noqa: E402
@@ -39,7 +40,7 @@ def main() -> None:
     tried = altered = hits = clean = 0
     print(f"{'scenario':40} {'#1':>5} {'#10':>5} {'gap':>5} {'ties':>4} {'top3':>4} {'out5':>4} {'pkg':>7}")
     for name, scenario in sorted(SCENARIOS.items()):
-        result = scorer.assess(scenario.full())
+        result = scorer.assess(as_answers(scenario.full()))
         scores = [r.score for r in result.ranking]
         gap = scores[0] - scores[min(9, len(scores) - 1)]
         top5 = [r for r in result.ranking if r.rank <= 5][:5]

@@ -38,7 +38,7 @@ from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from migdev_cli.answers import Value, is_visible  # noqa: E402
+from migdev_cli.answers import Plain, as_answers, is_visible  # noqa: E402
 from migdev_cli.catalog import builtin_data_dir, load_catalog  # noqa: E402
 from migdev_cli.models import Questionnaire  # noqa: E402
 from migdev_cli.vocab import DONT_KNOW  # noqa: E402
@@ -48,10 +48,11 @@ KOBO_SYSTEM = ["_id", "_uuid", "_submission_time", "_validation_status", "_notes
 KOBO_SYSTEM += ["__version__", "_tags", "_index"]
 
 
-def random_values(questionnaire: Questionnaire, rng: random.Random, asked_of: str) -> dict[str, Value]:
-    values: dict[str, Value] = {}
+def random_values(questionnaire: Questionnaire, rng: random.Random, asked_of: str) -> dict[str, Plain]:
+    """Random valid answers as a file or a table writes them (one value, or a list)."""
+    values: dict[str, Plain] = {}
     for question in questionnaire.questions:
-        if question.asked_of != asked_of or not is_visible(question, values):
+        if question.asked_of != asked_of or not is_visible(question, as_answers(values)):
             continue
         if not question.required and rng.random() < 0.2:
             continue

@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from migdev_cli import __version__
+from migdev_cli.answers import as_answers
 from migdev_cli.cli import app
 
 
@@ -240,5 +241,5 @@ def test_question_text_with_a_newline_keeps_the_answers_file_valid(questionnaire
             for s in questionnaire.sections
         ],
     )
-    text = dump_answers(odd, Programme(), {"budget": "under_100k", "stage": ["return"]})
+    text = dump_answers(odd, Programme(), as_answers({"budget": "under_100k", "stage": ["return"]}))
     assert yaml.safe_load(text)["answers"] == {"budget": "under_100k", "stage": ["return"]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from migdev_cli.answers import as_answers
 from migdev_cli.conditions import describe, evaluate
 from migdev_cli.models import Condition
 
@@ -35,7 +36,7 @@ cond = TypeAdapter(Condition).validate_python
     ],
 )
 def test_evaluate_is_three_valued(condition, answers, expected):
-    assert evaluate(cond(condition), answers) is expected
+    assert evaluate(cond(condition), as_answers(answers)) is expected
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from markdown_it.token import Token
 
 from conftest import REPORT_MAIN
 from migdev_cli import __version__, vocab
+from migdev_cli.answers import as_answers
 from migdev_cli.answers_file import load_answers
 from migdev_cli.catalog import builtin_data_dir, load_catalog
 from migdev_cli.cli import app
@@ -181,7 +182,7 @@ def answers_path(tmp_path: Path) -> Path:
 @pytest.fixture
 def assessed(catalog, questionnaire, scorer, answers_path):
     doc, values = load_answers(answers_path, catalog.questionnaires)
-    return doc, scorer.assess(values)
+    return doc, scorer.assess(as_answers(values))
 
 
 def make_report(catalog, questionnaire, assessed, answers_path, top=None):
@@ -366,8 +367,8 @@ def test_the_main_part_stays_within_its_word_budget(catalog, questionnaire, scor
         build_report(with_package(result), catalog, questionnaire, doc.programme, str(answers_path)),
     ]
     example, values = load_answers(EXAMPLE_ANSWERS, catalog.questionnaires)
-    scenarios.append(build_report(scorer.assess(values), catalog, questionnaire, example.programme, None))
-    scenarios.append(build_report(scorer.assess({}), catalog, questionnaire, None, None))
+    scenarios.append(build_report(scorer.assess(as_answers(values)), catalog, questionnaire, example.programme, None))
+    scenarios.append(build_report(scorer.assess(as_answers({})), catalog, questionnaire, None, None))
     for report in scenarios:
         count = main_words(report)
         assert 400 < count <= 3000, count
@@ -396,9 +397,8 @@ def test_context_shows_every_visible_answer_dont_know_unanswered_and_ignored(
         shown.update({row[0]: row[1] for row in table[1:]})
     for question in questionnaire.questions:
         if question.id in result.answers:
-            value = result.answers[question.id]
-            chosen = value if isinstance(value, list) else [value]
-            expected = "Don't know" if chosen == ["dont_know"] else ", ".join(question.label_of(v) for v in chosen)
+            chosen = result.answers[question.id]
+            expected = "Don't know" if chosen == ("dont_know",) else ", ".join(question.label_of(v) for v in chosen)
             assert shown.pop(question.text) == expected
         elif question.id in result.unanswered:
             assert shown.pop(question.text) == "(not answered)"
@@ -839,7 +839,7 @@ def test_interactive_export_can_be_skipped(catalog, questionnaire, assessed, ans
 def test_report_without_programme_sensitivity_or_answers_file(catalog, questionnaire, scorer):
     import datetime
 
-    result = scorer.assess({"budget": "under_100k"}, sensitivity=False)
+    result = scorer.assess(as_answers({"budget": "under_100k"}), sensitivity=False)
     report = build_report(result, catalog, questionnaire, None, None, 2, today=datetime.date(2026, 1, 2))
     tokens = MD.parse(render_markdown(report))
     assert headings(tokens, "h1") == ["Recommendations report"]

@@ -8,13 +8,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import answers_strategy
+from migdev_cli.answers import as_answers
 from migdev_cli.package import _gaps, kind_of, phase_of, same_kind
 from migdev_cli.scoring import main_objective
 from test_scenarios import SCENARIOS
 
 
 def _package(scorer, answers):
-    return scorer.assess(answers, sensitivity=False).package
+    return scorer.assess(as_answers(answers), sensitivity=False).package
 
 
 def test_kinds_are_read_from_what_the_instrument_is(catalog):
@@ -69,7 +70,7 @@ def test_one_grant_scheme_per_package(scorer, catalog):
 
 def test_every_package_serves_the_main_objective_and_the_named_bottlenecks(scorer, catalog):
     for name, scenario in SCENARIOS.items():
-        result = scorer.assess(scenario.full(), sensitivity=False)
+        result = scorer.assess(as_answers(scenario.full()), sensitivity=False)
         picked = [catalog.instruments[p.id] for p in result.package]
         main = main_objective(result.answers)
         assert any(main in inst.serves.main for inst in picked), name
@@ -86,7 +87,7 @@ def test_the_ground_is_laid_by_what_closes_the_open_gaps(scorer, catalog):
     institutions rather than being merely the cheapest enabling instrument."""
     for name in ("guinea_eu_iom_reintegration", "widu_family_business_grants", "cim_business_ideas_pre_return"):
         answers = SCENARIOS[name].full()
-        gaps = _gaps(answers)
+        gaps = _gaps(as_answers(answers))
         assert gaps, name
         ground = [p for p in _package(scorer, answers) if p.phase == 1]
         assert len(ground) == 1, name
@@ -120,7 +121,7 @@ def test_random_answers_give_a_package_without_two_of_a_kind(data, scorer, quest
     """When ten instruments fit well enough to be candidates, there is always a third of another
     kind, so no package holds two alike; every pick is distinct, and the phases are in order."""
     values = data.draw(answers_strategy(questionnaire))
-    result = scorer.assess(values, sensitivity=False)
+    result = scorer.assess(as_answers(values), sensitivity=False)
     ids = [p.id for p in result.package]
     if sum(r.fit != "weak" for r in result.ranking) >= 10:
         assert 3 <= len(ids) <= 4
@@ -137,7 +138,7 @@ def test_a_package_can_be_piloted_and_keeps_to_the_time_horizon(scorer, catalog,
     """Something to pilot whenever a pilotable candidate ranked; within a year's horizon, nothing that
     usually takes more than three years (unless fewer than three candidates are left)."""
     answers = data.draw(answers_strategy(questionnaire))
-    result = scorer.assess(answers, sensitivity=False)
+    result = scorer.assess(as_answers(answers), sensitivity=False)
     package = [catalog.instruments[p.id] for p in result.package]
     if not package:
         return
@@ -171,5 +172,5 @@ def test_the_pilot_never_shrinks_the_package_below_three(scorer):
         "diaspora_demand": "no",
         "export_standards": "partly",
     }
-    result = scorer.assess(answers, sensitivity=False)
+    result = scorer.assess(as_answers(answers), sensitivity=False)
     assert 3 <= len(result.package) <= 4 and len({p.id for p in result.package}) == len(result.package)

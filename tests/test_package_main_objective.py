@@ -9,7 +9,7 @@ import itertools
 import pytest
 import yaml
 
-from migdev_cli.answers import resolve
+from migdev_cli.answers import as_answers, resolve
 from migdev_cli.conditions import describe
 from migdev_cli.vocab import AREAS
 from test_scenarios import SCENARIOS
@@ -45,10 +45,12 @@ def test_naming_the_main_objective_never_favours_list_order(scorer):
     """The same ticked objectives in either order give the same ranking; only the main marker moves it."""
     base = {**SCENARIOS["montreuil_yelimane_city_partnership"].full()}
     base.pop("main_objective")
-    forward = scorer.scores({**base, "objectives": ["trade", "enabling_environment"]})
-    backward = scorer.scores({**base, "objectives": ["enabling_environment", "trade"]})
+    forward = scorer.scores(as_answers({**base, "objectives": ["trade", "enabling_environment"]}))
+    backward = scorer.scores(as_answers({**base, "objectives": ["enabling_environment", "trade"]}))
     assert forward == backward
-    trade = scorer.scores({**base, "objectives": ["trade", "enabling_environment"], "main_objective": "trade"})
+    trade = scorer.scores(
+        as_answers({**base, "objectives": ["trade", "enabling_environment"], "main_objective": "trade"})
+    )
     assert trade != forward
 
 
@@ -58,8 +60,8 @@ def test_the_main_objective_weighs_more_in_scoring(scorer, catalog, pair):
     the new main objective alone, and lowers every one built for the other alone."""
     a, b = pair
     answers = {"objectives": [a, b], "bottlenecks": ["finance"]}
-    main_a = scorer.scores({**answers, "main_objective": a})
-    main_b = scorer.scores({**answers, "main_objective": b})
+    main_a = scorer.scores(as_answers({**answers, "main_objective": a}))
+    main_b = scorer.scores(as_answers({**answers, "main_objective": b}))
     for iid, inst in catalog.instruments.items():
         serves = set(inst.serves.main)
         if a in serves and b not in serves:
@@ -76,7 +78,7 @@ def test_a_strong_fit_serves_the_main_objective(scorer, catalog):
         "lead_implementer": "national_government",
     }
     for main in ("investment", "trade"):
-        result = scorer.assess({**answers, "main_objective": main}, sensitivity=False)
+        result = scorer.assess(as_answers({**answers, "main_objective": main}), sensitivity=False)
         fit = {r.id: r.fit for r in result.ranking}
         assert "strong" in fit.values()
         for iid, band in fit.items():
@@ -91,19 +93,19 @@ def test_a_main_objective_that_was_not_ticked_is_warned_about_and_still_covered(
     from migdev_cli.scoring import needs_warning
 
     answers = {**SCENARIOS["afford_diaspora_sme_finance"].full(), "main_objective": "trade"}
-    warning = needs_warning(questionnaire, answers, "a.yaml")
+    warning = needs_warning(questionnaire, as_answers(answers), "a.yaml")
     assert warning is not None and warning.startswith("a.yaml: main_objective 'trade' is not among")
     assert "2026.12" not in warning  # nothing is missing
-    package = scorer.assess(answers, sensitivity=False).package
+    package = scorer.assess(as_answers(answers), sensitivity=False).package
     assert any("trade" in catalog.instruments[p.id].serves.main for p in package)
-    assert needs_warning(questionnaire, SCENARIOS["afford_diaspora_sme_finance"].full()) is None
+    assert needs_warning(questionnaire, as_answers(SCENARIOS["afford_diaspora_sme_finance"].full())) is None
 
 
 @pytest.mark.parametrize("pair", PAIRS)
 def test_the_package_covers_the_main_objective_first(scorer, catalog, pair):
     for main in pair:
         answers = {"objectives": list(pair), "main_objective": main, "bottlenecks": ["finance", "information"]}
-        result = scorer.assess(answers, sensitivity=False)
+        result = scorer.assess(as_answers(answers), sensitivity=False)
         serving = [p for p in result.package if main in catalog.instruments[p.id].serves.main]
         assert serving, (main, [p.id for p in result.package])
         assert any(p.why.startswith("Serves your main aim") for p in serving)
@@ -115,7 +117,7 @@ def test_scenarios_keep_their_expectations_without_a_main_objective(scorer):
     for name, scenario in SCENARIOS.items():
         answers = scenario.full()
         answers.pop("main_objective", None)
-        result = scorer.assess(answers, sensitivity=False)
+        result = scorer.assess(as_answers(answers), sensitivity=False)
         assert scenario.top3 & {r.id for r in result.ranking if r.rank <= 3}, name
         assert not scenario.out5 & {r.id for r in result.ranking if r.rank <= 5}, name
 

@@ -67,7 +67,7 @@ def test_an_answers_file_with_hostile_text_reads_back(
     except DataError:
         assume(False)  # text the models refuse (only whitespace) is not written either
         raise
-    values = {"q": "a", "flag": "no"}
+    values = {"q": ("a",), "flag": ("no",)}
     path = tmp_path / "answers.yaml"
     path.write_bytes(dump_answers(questionnaire, programme, values).encode("utf-8"))
     for _ in range(2):  # afresh, then from the cache
@@ -82,5 +82,5 @@ def test_a_question_with_a_control_character_can_be_resumed(tmp_path: Path, char
     the catalog) was copied raw into a comment, and the saved interview could not be read."""
     questionnaire = questionnaire_with(f"Budget{char}?", "h", "A")
     path = tmp_path / "session.yaml"
-    path.write_bytes(dump_answers(questionnaire, Programme(name="P"), {"q": "a"}).encode("utf-8"))
-    assert load_answers(path, {"hostile": questionnaire})[1] == {"q": "a"}
+    path.write_bytes(dump_answers(questionnaire, Programme(name="P"), {"q": ("a",)}).encode("utf-8"))
+    assert load_answers(path, {"hostile": questionnaire})[1] == {"q": ("a",)}

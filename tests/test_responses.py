@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from conftest import answers_strategy, make_data_dir
+from migdev_cli.answers import as_answers
 from migdev_cli.catalog import load_catalog
 from migdev_cli.cli import app
 from migdev_cli.consolidate import consolidate
@@ -117,7 +118,7 @@ def _mean(values: list[float]) -> float:
 
 def _scores(scorer: Scorer, values: dict) -> dict[str, float]:
     """An instrument's score for one respondent as `migdev assess` gives it; 0 when excluded."""
-    result = scorer.assess(values, sensitivity=False)
+    result = scorer.assess(as_answers(values), sensitivity=False)
     out = {r.id: r.score for r in result.ranking}
     out.update({e.id: 0.0 for e in result.excluded})
     return out
@@ -130,8 +131,8 @@ def test_kobo_csv_with_group_prefixes_and_split_choices(tmp_path, runner, data, 
     people, skipped = read_respondents(path, questionnaire)
     assert skipped == []
     assert [r.row for r in people] == [2, 3]
-    assert people[0].values == MINISTRY
-    assert people[1].values == ASSOCIATION
+    assert people[0].values == as_answers(MINISTRY)
+    assert people[1].values == as_answers(ASSOCIATION)
     assert [r.stakeholder for r in people] == ["ministry", "diaspora_association"]
     assert people[1].organisation == "Hometown club; Paris"
     assert people[0].id == "101"
@@ -154,12 +155,14 @@ def test_kobo_csv_with_group_prefixes_and_split_choices(tmp_path, runner, data, 
     means = [item["mean_score"] for item in out["consolidated"]]
     assert means == sorted(means, reverse=True)
     # the per-respondent top 3 is the single assessment's
-    tops = [scorer.assess(v, sensitivity=False).top_ids() for v in (ministry, association)]
+    tops = [scorer.assess(as_answers(v), sensitivity=False).top_ids() for v in (ministry, association)]
     assert [r["top"] for r in out["per_respondent"]] == tops
     for item in out["consolidated"]:
         assert item["top3_count"] == sum(item["id"] in t for t in tops)
     # the programme's small budget excludes high-cost instruments for both
-    excluded = [{e.id for e in scorer.assess(v, sensitivity=False).excluded} for v in (ministry, association)]
+    excluded = [
+        {e.id for e in scorer.assess(as_answers(v), sensitivity=False).excluded} for v in (ministry, association)
+    ]
     assert excluded[0] & excluded[1]
     for item in out["consolidated"]:
         assert item["excluded"] == sum(item["id"] in e for e in excluded)
@@ -207,9 +210,9 @@ def test_odk_central_csv_with_dash_prefixes(tmp_path, data, small):
     )
     people, _ = read_respondents(path, questionnaire)
     assert people[0].values == {
-        "stage": ["long_term"],
-        "diaspora_organisation": ["professional_networks"],
-        "trust": "mixed",
+        "stage": ("long_term",),
+        "diaspora_organisation": ("professional_networks",),
+        "trust": ("mixed",),
     }
     assert people[0].stakeholder == "donor"
     assert people[0].id == "uuid:1"
@@ -276,7 +279,7 @@ def test_split_and_combined_columns_must_agree(tmp_path, data, small):
     people, skipped = read_respondents(path, questionnaire)
     assert [s.row for s in skipped] == [3]
     assert "arrival" in skipped[0].problems[0].message
-    assert people[0].values == {"stage": ["arrival", "return"]}
+    assert people[0].values == {"stage": ("arrival", "return")}
 
 
 def test_xlsx_export_reads_like_the_csv(tmp_path, runner, data, small):
@@ -298,7 +301,7 @@ def test_xlsx_export_reads_like_the_csv(tmp_path, runner, data, small):
     path = tmp_path / "kobo.xlsx"
     workbook.save(path)
     people, _ = read_respondents(path, questionnaire)
-    assert [r.values for r in people] == [MINISTRY, ASSOCIATION]
+    assert [r.values for r in people] == [as_answers(MINISTRY), as_answers(ASSOCIATION)]
     assert [r.row for r in people] == [2, 3]
     xlsx = json.loads(_run(runner, data, "--responses", str(path), "--json").stdout)
     csv_path = tmp_path / "kobo.csv"
@@ -331,7 +334,7 @@ def test_header_from_our_own_xlsform_round_trips(tmp_path, data, small):
     path = tmp_path / "own.csv"
     path.write_text(",".join(header) + "\n" + ",".join(values[h] for h in header) + "\n", encoding="utf-8")
     people, _ = read_respondents(path, questionnaire)
-    assert people[0].values == {"stage": ["arrival", "long_term"], "trust": "dont_know"}
+    assert people[0].values == {"stage": ("arrival", "long_term"), "trust": ("dont_know",)}
     assert people[0].stakeholder == "municipality"
     questionnaire_to_xlsform(questionnaire, tmp_path / "form.xlsx")  # and the form itself is writable
 
@@ -387,11 +390,13 @@ def test_hidden_answers_are_warned_about(tmp_path, runner, data):
 @given(data=st.data())
 def test_survey_scores_equal_scorer_assess(scorer, questionnaire, catalog, data):
     designer_ids = {q.id for q in questionnaire.questions if q.asked_of == "designer"}
-    programme = {k: v for k, v in data.draw(answers_strategy(questionnaire)).items() if k in designer_ids}
+    programme = {k: v for k, v in as_answers(data.draw(answers_strategy(questionnaire))).items() if k in designer_ids}
     survey = SurveyScorer(questionnaire, catalog.instruments.values(), programme)
     for _ in range(3):  # results are shared between respondents
-        values = {k: v for k, v in data.draw(answers_strategy(questionnaire)).items() if k not in designer_ids}
-        expected = scorer.assess({**programme, **values}, sensitivity=False)
+        values = {
+            k: v for k, v in as_answers(data.draw(answers_strategy(questionnaire))).items() if k not in designer_ids
+        }
+        expected = scorer.assess(as_answers({**programme, **values}), sensitivity=False)
         got = survey.score(values)
         assert list(got.ranking) == [(r.rank, r.id, r.score) for r in expected.ranking]
         assert list(got.excluded) == [e.id for e in expected.excluded]
@@ -402,8 +407,12 @@ def test_survey_scores_equal_scorer_assess(scorer, questionnaire, catalog, data)
 
 def test_consolidate_directly(small, catalog):
     questionnaire, scorer = small
-    people = [Respondent(2, MINISTRY), Respondent(3, MINISTRY), Respondent(4, ASSOCIATION)]
-    result = consolidate(SurveyScorer(questionnaire, scorer.instruments, PROGRAMME), people)
+    people = [
+        Respondent(2, as_answers(MINISTRY)),
+        Respondent(3, as_answers(MINISTRY)),
+        Respondent(4, as_answers(ASSOCIATION)),
+    ]
+    result = consolidate(SurveyScorer(questionnaire, scorer.instruments, as_answers(PROGRAMME)), people)
     assert result.by_group == {}
     single = _scores(scorer, {**PROGRAMME, **MINISTRY})
     other = _scores(scorer, {**PROGRAMME, **ASSOCIATION})

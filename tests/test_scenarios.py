@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from migdev_cli.answers import as_answers
 from migdev_cli.vocab import DONT_KNOW
 
 # Answers a designer who has not studied a point would give; each scenario overrides them.
@@ -439,7 +440,7 @@ SCENARIOS: dict[str, Scenario] = {
 
 
 def run(scorer, answers):
-    return scorer.assess(answers, sensitivity=False)
+    return scorer.assess(as_answers(answers), sensitivity=False)
 
 
 def top(result, n):
@@ -630,5 +631,6 @@ def run_cli_ids(answers):
     from migdev_cli.scoring import Scorer
 
     catalog = load_catalog([builtin_data_dir()])
-    result = Scorer(catalog.questionnaire("core"), catalog.instruments.values()).assess(answers, sensitivity=False)
+    scorer = Scorer(catalog.questionnaire("core"), catalog.instruments.values())
+    result = scorer.assess(as_answers(answers), sensitivity=False)
     return [p.id for p in result.package] + [r.id for r in result.ranking if r.rank <= 5]

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import answers_strategy
+from migdev_cli.answers import as_answers
 from migdev_cli.conditions import questions_in
 from migdev_cli.models import Instrument, Leaf, Precondition
 from migdev_cli.package import conflict
@@ -19,7 +20,7 @@ def test_every_instrument_is_ranked_or_excluded(scorer, catalog, answers_file):
     import yaml
 
     values = yaml.safe_load(answers_file.read_text())["answers"]
-    result = scorer.assess(values)
+    result = scorer.assess(as_answers(values))
     assert result.excluded and result.ranking
     ids = [r.id for r in result.ranking] + [e.id for e in result.excluded]
     assert sorted(ids) == sorted(catalog.instruments)
@@ -27,7 +28,7 @@ def test_every_instrument_is_ranked_or_excluded(scorer, catalog, answers_file):
 
 
 def test_precondition_excludes_with_reason_in_words(scorer):
-    result = scorer.assess({"trust": "low", "diaspora_size": "small_dispersed"}, sensitivity=False)
+    result = scorer.assess(as_answers({"trust": "low", "diaspora_size": "small_dispersed"}), sensitivity=False)
     excluded = {e.id: e.reason for e in result.excluded}
     assert "diaspora-bond" in excluded
     assert "Precondition not met" in excluded["diaspora-bond"]
@@ -35,8 +36,8 @@ def test_precondition_excludes_with_reason_in_words(scorer):
 
 
 def test_dont_know_never_excludes_and_lowers_coverage_not_score(scorer):
-    known = scorer.assess({"trust": "high", "budget": "100k_to_1m"}, sensitivity=False)
-    unknown = scorer.assess({"trust": DONT_KNOW, "budget": "100k_to_1m"}, sensitivity=False)
+    known = scorer.assess(as_answers({"trust": "high", "budget": "100k_to_1m"}), sensitivity=False)
+    unknown = scorer.assess(as_answers({"trust": DONT_KNOW, "budget": "100k_to_1m"}), sensitivity=False)
     assert {e.id for e in unknown.excluded} <= {e.id for e in known.excluded} | set()
     bond_known = next(r for r in known.ranking if r.id == "diaspora-bond")
     bond_unknown = next(r for r in unknown.ranking if r.id == "diaspora-bond")
@@ -47,7 +48,7 @@ def test_dont_know_never_excludes_and_lowers_coverage_not_score(scorer):
 
 
 def test_budget_rule_excludes_high_cost_instruments(scorer, catalog):
-    result = scorer.assess({"budget": "under_100k"}, sensitivity=False)
+    result = scorer.assess(as_answers({"budget": "under_100k"}), sensitivity=False)
     high = {i.id for i in catalog.instruments.values() if i.cost_level == "high"}
     excluded = {e.id for e in result.excluded}
     assert high and high <= excluded
@@ -56,7 +57,7 @@ def test_budget_rule_excludes_high_cost_instruments(scorer, catalog):
 
 def test_score_arithmetic_on_fixed_scale(scorer, questionnaire):
     """One answer that gives +2 to an instrument: 50 + 25 * w * 2 / W, W = visible weight."""
-    result = scorer.assess({"gender_focus": "women_targeted"}, sensitivity=False)
+    result = scorer.assess(as_answers({"gender_focus": "women_targeted"}), sensitivity=False)
     visible_weight = sum(q.weight for q in questionnaire.questions if q.when is None)
     w = questionnaire.question("gender_focus").weight
     women = [r for r in result.ranking if "women" in scorer_instrument(scorer, r.id).target_groups]
@@ -73,7 +74,7 @@ def scorer_instrument(scorer, iid) -> Instrument:
 
 
 def test_equal_scores_share_a_rank(scorer):
-    result = scorer.assess({}, sensitivity=False)
+    result = scorer.assess(as_answers({}), sensitivity=False)
     assert {r.rank for r in result.ranking} == {1}
     assert all(r.score == NEUTRAL for r in result.ranking)
     assert [r.name.lower() for r in result.ranking] == sorted(r.name.lower() for r in result.ranking)
@@ -82,7 +83,7 @@ def test_equal_scores_share_a_rank(scorer):
 def test_competition_ranking_skips_after_ties(scorer, answers_file):
     import yaml
 
-    result = scorer.assess(yaml.safe_load(answers_file.read_text())["answers"], sensitivity=False)
+    result = scorer.assess(as_answers(yaml.safe_load(answers_file.read_text())["answers"]), sensitivity=False)
     for position, item in enumerate(result.ranking, start=1):
         earlier = [r for r in result.ranking if r.score > item.score]
         assert item.rank == len(earlier) + 1
@@ -90,7 +91,7 @@ def test_competition_ranking_skips_after_ties(scorer, answers_file):
 
 
 def test_reasons_name_the_answers_that_moved_the_score(scorer):
-    result = scorer.assess({"programme_type": ["access_to_finance"]}, sensitivity=False)
+    result = scorer.assess(as_answers({"programme_type": ["access_to_finance"]}), sensitivity=False)
     top = result.ranking[0]
     assert top.score > NEUTRAL
     assert any("It plugs into access-to-finance programmes. (Host programme +" in reason for reason in top.reasons)
@@ -98,7 +99,7 @@ def test_reasons_name_the_answers_that_moved_the_score(scorer):
 
 
 def test_hidden_question_answers_are_ignored(scorer):
-    result = scorer.assess({"diaspora_demand": "no", "export_standards": "yes"}, sensitivity=False)
+    result = scorer.assess(as_answers({"diaspora_demand": "no", "export_standards": "yes"}), sensitivity=False)
     assert result.ignored == ["export_standards"]
     assert "export_standards" not in result.answers
 
@@ -110,14 +111,14 @@ def test_sensitivity_reports_changes_that_alter_the_package_or_the_top_three(sco
         "budget": "100k_to_1m",
         "objectives": ["business_creation"],
     }
-    result = scorer.assess(values)
+    result = scorer.assess(as_answers(values))
     sens = result.sensitivity
     assert sens is not None and sens.top == result.top_ids()
     assert sens.package == [p.id for p in result.package]
     assert sens.changes and sens.tried > len(sens.changes)
     for change in sens.changes:
         # the reported alternative really alters the package, or pushes an instrument out of the top 3
-        trial = scorer.assess({**values, change.question: change.alternative_value}, sensitivity=False)
+        trial = scorer.assess(as_answers({**values, change.question: change.alternative_value}), sensitivity=False)
         after = trial.top_ids()
         package_after = [p.id for p in trial.package]
         assert after == change.top_after and package_after == change.package_after
@@ -133,14 +134,14 @@ def test_sensitivity_reports_changes_that_alter_the_package_or_the_top_three(sco
 def test_a_tied_instrument_joining_the_top_three_is_not_a_change(scorer):
     """Only answers that push an instrument out of the top 3 or alter the package count."""
     values = {"objectives": ["enabling_environment"], "bottlenecks": ["information"]}
-    result = scorer.assess(values)
+    result = scorer.assess(as_answers(values))
     for change in result.sensitivity.changes:
         assert change.alters_package or set(result.sensitivity.top) - set(change.top_after)
 
 
 def test_a_mismatch_costs_as_a_match_earns(scorer, questionnaire):
     """An instrument that serves none of the chosen objectives loses what one that serves it gains."""
-    result = scorer.assess({"objectives": ["trade"]}, sensitivity=False)
+    result = scorer.assess(as_answers({"objectives": ["trade"]}), sensitivity=False)
     scores = {r.id: r.score for r in result.ranking}
     assert scores["nostalgic-trade-promotion"] - NEUTRAL == NEUTRAL - scores["returnee-startup-grants"] > 0
     returnee = next(r for r in result.ranking if r.id == "returnee-startup-grants")
@@ -150,7 +151,7 @@ def test_a_mismatch_costs_as_a_match_earns(scorer, questionnaire):
 
 def test_fit_bands_follow_the_needs_questions(scorer):
     values = {"objectives": ["investment"], "bottlenecks": ["finance"], "lead_implementer": "private_finance"}
-    result = scorer.assess(values, sensitivity=False)
+    result = scorer.assess(as_answers(values), sensitivity=False)
     fit = {r.id: r.fit for r in result.ranking}
     assert fit["remittance-linked-financial-products"] == "strong"
     assert fit["diaspora-bond"] == "weak"  # a bank or company does not issue a sovereign bond
@@ -160,7 +161,7 @@ def test_fit_bands_follow_the_needs_questions(scorer):
         fit_points = [c.points for c in r.contributions if c.question in needs]
         if r.fit == "strong":
             assert all(p > 0 for p in fit_points) and len(fit_points) == 3
-    nothing = scorer.assess({"budget": "over_1m"}, sensitivity=False)
+    nothing = scorer.assess(as_answers({"budget": "over_1m"}), sensitivity=False)
     assert {r.fit for r in nothing.ranking} == {"possible"}
 
 
@@ -181,7 +182,7 @@ def test_every_question_can_change_some_ranking(scorer, questionnaire):
 @given(data=st.data())
 def test_any_valid_answers_give_a_package_of_three_or_four_ranked_instruments(data, scorer, questionnaire):
     values = data.draw(answers_strategy(questionnaire))
-    result = scorer.assess(values, sensitivity=False)
+    result = scorer.assess(as_answers(values), sensitivity=False)
     ids = [p.id for p in result.package]
     ranked_ids = {r.id for r in result.ranking}
     if len(ranked_ids) >= 3:
@@ -209,8 +210,10 @@ def test_instruments_needing_contradictory_answers_never_share_a_package(questio
 @given(data=st.data())
 def test_any_valid_answers_give_a_valid_deterministic_ranking(data, scorer, questionnaire, catalog):
     values = data.draw(answers_strategy(questionnaire))
-    first = scorer.assess(values, sensitivity=False)
-    second = Scorer(questionnaire, list(reversed(list(catalog.instruments.values())))).assess(values, sensitivity=False)
+    first = scorer.assess(as_answers(values), sensitivity=False)
+    second = Scorer(questionnaire, list(reversed(list(catalog.instruments.values())))).assess(
+        as_answers(values), sensitivity=False
+    )
     assert first.to_dict() == second.to_dict()
     assert all(0 <= r.score <= 100 and 0 <= r.coverage <= 1 for r in first.ranking)
     ids = [r.id for r in first.ranking] + [e.id for e in first.excluded]
@@ -225,8 +228,8 @@ def test_adding_an_instrument_never_reorders_the_others(data, scorer, questionna
     values = data.draw(answers_strategy(questionnaire))
     template = data.draw(st.sampled_from(sorted(catalog.instruments)))
     extra = dataclasses.replace(catalog.instruments[template], id="zz-extra-instrument", name="Extra")
-    before = [r.id for r in scorer.assess(values, sensitivity=False).ranking]
-    bigger = Scorer(questionnaire, [*catalog.instruments.values(), extra]).assess(values, sensitivity=False)
+    before = [r.id for r in scorer.assess(as_answers(values), sensitivity=False).ranking]
+    bigger = Scorer(questionnaire, [*catalog.instruments.values(), extra]).assess(as_answers(values), sensitivity=False)
     after = [r.id for r in bigger.ranking if r.id != "zz-extra-instrument"]
     assert after == before
 
@@ -236,11 +239,11 @@ def test_adding_an_instrument_never_reorders_the_others(data, scorer, questionna
 def test_fast_scores_agree_with_the_explained_assessment(data, scorer, questionnaire):
     """The scores-only path (sensitivity, many responses) and the explained ranking never differ."""
     values = data.draw(answers_strategy(questionnaire))
-    result = scorer.assess(values, sensitivity=False)
-    fast = scorer.scores(values)
+    result = scorer.assess(as_answers(values), sensitivity=False)
+    fast = scorer.scores(as_answers(values))
     assert {iid for iid, score in fast.items() if score is None} == {e.id for e in result.excluded}
     assert {r.id: r.score for r in result.ranking} == {iid: s for iid, s in fast.items() if s is not None}
-    assert scorer.top_ids_fast(values) == result.top_ids()
+    assert scorer.top_ids_fast(as_answers(values)) == result.top_ids()
 
 
 def test_sensitivity_only_tries_valid_answers(scorer, questionnaire):
@@ -249,9 +252,9 @@ def test_sensitivity_only_tries_valid_answers(scorer, questionnaire):
         if question.type != "multiple":
             continue
         values = [c.value for c in question.choices]
-        for current in [values[:1], values[:2], [values[-1]], None]:
+        for current in [tuple(values[:1]), tuple(values[:2]), (values[-1],), None]:
             for alternative in scorer.alternatives(question, current):
                 assert alternative and question.combination_error(alternative) is None, (question.id, alternative)
     partners = questionnaire.question("destination_partners")
-    assert ["none_yet"] in scorer.alternatives(partners, ["cities"])
-    assert ["cities"] in scorer.alternatives(partners, ["none_yet"])
+    assert ("none_yet",) in scorer.alternatives(partners, ("cities",))
+    assert ("cities",) in scorer.alternatives(partners, ("none_yet",))

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from migdev_cli.answers import as_answers
 from migdev_cli.cli import app
 from migdev_cli.xlsform import STAKEHOLDER_CHOICES
 
@@ -375,7 +376,8 @@ def test_the_answers_file_gives_the_designer_questions_only(tmp_path, runner, ca
     assert out["designer_answers"]["answers"] == {"programme_type": ["access_to_finance"], "budget": "under_100k"}
     for person, trust in zip(out["per_respondent"], ["high", "mixed"], strict=True):
         expected = scorer.assess(
-            {"programme_type": ["access_to_finance"], "budget": "under_100k", "trust": trust}, sensitivity=False
+            as_answers({"programme_type": ["access_to_finance"], "budget": "under_100k", "trust": trust}),
+            sensitivity=False,
         )
         assert person["top"] == expected.top_ids()
         assert person["ranking"] == [{"rank": r.rank, "id": r.id, "score": r.score} for r in expected.ranking]

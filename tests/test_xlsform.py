@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 
 from conftest import make_data_dir
-from migdev_cli.answers import resolve
+from migdev_cli.answers import as_answers, resolve
 from migdev_cli.cli import app
 from migdev_cli.conditions import evaluate
 from migdev_cli.loader import validate
@@ -194,7 +194,7 @@ def _python(expr: str) -> str:
 def _odk_visible(expr: str, values: dict) -> bool:
     def val(q: str) -> str:
         v = values.get(q)
-        return " ".join(v) if isinstance(v, list) else (v or "")
+        return " ".join(v or ())  # an answer is a tuple of values
 
     def sel(q: str, choice: str) -> bool:
         return choice in val(q).split()
@@ -223,7 +223,7 @@ def _answers(questionnaire: Questionnaire):
 @given(data=st.data())
 def test_relevant_shows_a_question_exactly_when_our_condition_holds(conditional, data):
     raw = data.draw(_answers(conditional))
-    kept = resolve(conditional, raw).answers  # answers of visible questions, as ODK keeps them
+    kept = resolve(conditional, as_answers(raw)).answers  # answers of visible questions, as ODK keeps them
     for q in conditional.questions:
         if q.when is None:
             continue

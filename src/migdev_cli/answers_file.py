@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from . import fileio
-from .answers import Value, normalise
+from .answers import Answer, normalise, to_plain
 from .cache import DocumentCache, cache_dir
 from .errors import DataError, Problem
 from .escaping import visible
@@ -29,7 +29,7 @@ _NOT_IN_COMMENT = re.compile("[^\t\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd
 
 def answer_values(
     doc: AnswersFile, questionnaires: dict[str, Questionnaire], source: str | bytes, name: str
-) -> dict[str, Value]:
+) -> dict[str, Answer]:
     """The answers of a validated answers file checked against its questionnaire, or DataError
     naming every problem with its line (the file's text is decoded only when there is one)."""
     text = functools.cache(lambda: fileio.text_of(source, name))
@@ -46,7 +46,7 @@ def answer_values(
         )
     questionnaire = questionnaires[doc.questionnaire]
     problems: list[Problem] = []
-    values: dict[str, Value] = {}
+    values: dict[str, Answer] = {}
     for qid, raw in doc.answers.items():
         if len(problems) > MAX_PROBLEMS:
             problems.append(Problem(name, None, "", ""))  # counted only; cap_problems reports the number
@@ -81,13 +81,13 @@ def retired_warnings(questionnaire: Questionnaire, given: Any, file: str = "answ
     ]
 
 
-def load_answers(path: Path, questionnaires: dict[str, Questionnaire]) -> tuple[AnswersFile, dict[str, Value]]:
+def load_answers(path: Path, questionnaires: dict[str, Questionnaire]) -> tuple[AnswersFile, dict[str, Answer]]:
     """Read an answers file; every problem is reported with file:line. The file is cached only
     once its answers fit the questionnaire."""
     name = str(path)
     # Only regular files are cached: a pipe (`--answers <(...)`) is read once and gone.
     cache = DocumentCache(cache_dir() if path.is_file() else None, path)
-    values: dict[str, Value] = {}
+    values: dict[str, Answer] = {}
 
     def check(doc: Any, source: str | bytes) -> None:
         values.update(answer_values(doc, questionnaires, source, name))
@@ -124,7 +124,7 @@ def _yaml(data: dict[str, Any]) -> str:
     return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True)
 
 
-def dump_answers(questionnaire: Questionnaire, programme: Programme, answers: dict[str, Value]) -> str:
+def dump_answers(questionnaire: Questionnaire, programme: Programme, answers: dict[str, Answer]) -> str:
     """The answers file text, questions in questionnaire order with their text as comments."""
     lines = [
         "# migdev answers file: replay with `migdev assess --answers FILE`",
@@ -137,12 +137,12 @@ def dump_answers(questionnaire: Questionnaire, programme: Programme, answers: di
     for question in questionnaire.questions:
         if question.id in answers:
             lines.append(f"  # {comment(question.text)}")
-            entry = _yaml({question.id: answers[question.id]})
+            entry = _yaml({question.id: to_plain(question, answers[question.id])})
             lines.extend("  " + line for line in entry.rstrip().splitlines())
     return "\n".join(lines) + "\n"
 
 
 def save_answers(
-    path: Path, questionnaire: Questionnaire, programme: Programme, answers: dict[str, Value], force: bool = False
+    path: Path, questionnaire: Questionnaire, programme: Programme, answers: dict[str, Answer], force: bool = False
 ) -> None:
     fileio.write_atomic(path, dump_answers(questionnaire, programme, answers), force=force)

@@ -10,21 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from itertools import combinations
 
-from .models import AllOf, AnyOf, Condition, Leaf, Not, Questionnaire
+from .models import AllOf, Answer, AnyOf, Condition, Leaf, Not, Questionnaire
 from .vocab import DONT_KNOW
 
-Answers = Mapping[str, "str | list[str]"]
-
-
-def _selected(value: str | list[str]) -> set[str]:
-    return set(value) if isinstance(value, list) else {value}
+Answers = Mapping[str, Answer]
 
 
 def evaluate(condition: Condition, answers: Answers) -> bool | None:
     if isinstance(condition, Leaf):
         if condition.question not in answers:
             return None
-        selected = _selected(answers[condition.question])
+        selected = set(answers[condition.question])
         if DONT_KNOW in selected and DONT_KNOW not in condition.values:
             return None
         if condition.equals is not None:

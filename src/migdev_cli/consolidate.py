@@ -32,7 +32,7 @@ from operator import add
 from pathlib import Path
 from typing import Any
 
-from .answers import Value
+from .answers import Answer, plain_answers
 from .conditions import evaluate
 from .errors import DataError, MigdevError, Problem
 from .loader import MAX_PROBLEMS
@@ -176,7 +176,7 @@ class Consolidated:
     skipped_count: int = 0
     warnings: list[str] = field(default_factory=list)
     first: list[tuple[Respondent, Scored]] = field(default_factory=list)  # the first SHOWN respondents
-    designer_answers: dict[str, Value] = field(default_factory=dict)
+    designer_answers: dict[str, Answer] = field(default_factory=dict)
     designer_file: str | None = None
 
     def summary(self, top: int | None = None) -> dict[str, Any]:
@@ -186,7 +186,10 @@ class Consolidated:
             "file": self.file,
             "rows": self.rows,
             "respondents": self.respondents,
-            "designer_answers": {"file": self.designer_file, "answers": self.designer_answers},
+            "designer_answers": {
+                "file": self.designer_file,
+                "answers": plain_answers(self.questionnaire, self.designer_answers),
+            },
             "consolidated": [asdict(s) for s in self.consolidated if top is None or s.rank <= top],
             "disagreement": [asdict(d) for d in self.disagreement],
             "by_group": self.by_group,
@@ -214,8 +217,8 @@ class Consolidator:
         self.totals = _Totals(len(self.instruments))
         self.by_group = by_group
         self.groups: dict[str, _Totals] = {}
-        self.answers: Counter[tuple[str, Any]] = Counter()
-        self.counted: list[tuple[tuple[str, Any], ...]] = []  # waiting to be counted
+        self.answers: Counter[tuple[str, Answer]] = Counter()
+        self.counted: list[tuple[tuple[str, Answer], ...]] = []  # waiting to be counted
         self.count = 0
         self.hidden: dict[str, list[int]] = {}
         self.hidden_count: Counter[str] = Counter()
@@ -253,7 +256,7 @@ class Consolidator:
         for (qid, value), count in self.answers.items():
             answered[qid] += count
             counts = by_question.setdefault(qid, Counter())
-            for v in [value] if isinstance(value, str) else value:
+            for v in value:
                 counts[v] += count
         out = []
         for position, question in enumerate(self.scorer.questionnaire.questions):
@@ -343,7 +346,7 @@ def consolidate(
 
 
 def _designer_warnings(
-    scorer: SurveyScorer, columns: Columns, designer_file: str | None, given: Mapping[str, Value]
+    scorer: SurveyScorer, columns: Columns, designer_file: str | None, given: Mapping[str, Answer]
 ) -> list[str]:
     out = []
     name = columns.name
@@ -385,7 +388,7 @@ def assess_responses(
     questionnaire: Questionnaire,
     instruments: Iterable[Instrument],
     *,
-    designer: Mapping[str, Value] | None = None,
+    designer: Mapping[str, Answer] | None = None,
     designer_file: str | None = None,
     skip_invalid: bool = False,
     on_respondent: Callable[[Respondent, Scored], None] | None = None,

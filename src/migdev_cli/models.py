@@ -559,7 +559,9 @@ class Questionnaire(Model):
 
 # --------------------------------------------------------------------------- answers
 
-AnswerValue = str | list[str]
+# An answer inside the program: the chosen values, always a tuple (one value for a single or
+# boolean question). Files, prompts and survey tables convert at their edge (migdev_cli.answers).
+Answer = tuple[str, ...]
 
 
 @model

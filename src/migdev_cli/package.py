@@ -30,7 +30,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .models import Condition, Instrument, Leaf, Questionnaire
+from .models import Answer, Condition, Instrument, Leaf, Questionnaire
 from .vocab import AREAS, BOTTLENECKS, DONT_KNOW, IMPLEMENTERS
 
 PHASES = {1: "Lay the ground", 2: "Pilot", 3: "Scale"}
@@ -65,12 +65,8 @@ def phase_of(inst: Instrument) -> int:
     return 2
 
 
-def _chosen(answers: Mapping[str, object], qid: str) -> list[str]:
-    value = answers.get(qid)
-    if value is None:
-        return []
-    values = value if isinstance(value, list) else [value]
-    return [str(v) for v in values if v != DONT_KNOW]
+def _chosen(answers: Mapping[str, Answer], qid: str) -> list[str]:
+    return [v for v in answers.get(qid, ()) if v != DONT_KNOW]
 
 
 def _leaves(condition: Condition) -> list[Leaf]:
@@ -109,7 +105,7 @@ def conflict(a: Instrument, b: Instrument, questionnaire: Questionnaire) -> bool
     return False
 
 
-def _gaps(answers: Mapping[str, object]) -> set[str]:
+def _gaps(answers: Mapping[str, Answer]) -> set[str]:
     """The bottlenecks the answers show to be open before anything else can work."""
     gaps = set()
     if {"low", "mixed"} & set(_chosen(answers, "trust")):
@@ -121,7 +117,7 @@ def _gaps(answers: Mapping[str, object]) -> set[str]:
     return gaps
 
 
-def _main(answers: Mapping[str, object], objectives: list[str]) -> str | None:
+def _main(answers: Mapping[str, Answer], objectives: list[str]) -> str | None:
     """The main objective: the one named as main, or the only one chosen."""
     named = _chosen(answers, "main_objective")
     if named:
@@ -202,7 +198,7 @@ def same_kind(a: Instrument, b: Instrument) -> bool:
 def recommend(
     rows: list[tuple[str, int, str]],
     instruments: Mapping[str, Instrument],
-    answers: Mapping[str, object],
+    answers: Mapping[str, Answer],
     questionnaire: Questionnaire,
     unchecked: Mapping[str, list[str]] | None = None,
 ) -> list[PackageItem]:

@@ -91,7 +91,7 @@ def answers_fingerprint(result: Assessment, programme: Programme) -> str:
     the same fingerprint, wherever the file lies and however it was typed or given."""
     from .serialize import to_data
 
-    canonical = json.dumps({"answers": result.answers, "programme": to_data(programme)}, sort_keys=True)
+    canonical = json.dumps({"answers": result.plain_answers(), "programme": to_data(programme)}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from . import vocab
+from .answers import to_plain
 from .conditions import describe, questions_in
 from .models import Instrument, Precondition, Questionnaire
 from .report_evidence import References, evidence_of
@@ -36,7 +37,7 @@ def _precondition(
         value = answers.get(qid)
         if value is None:
             missing.append(f"“{text}”")
-        elif vocab.DONT_KNOW in (value if isinstance(value, list) else [value]):
+        elif vocab.DONT_KNOW in value:
             dont_know.append(f"“{text}”")
     parts = []
     if dont_know:
@@ -102,8 +103,8 @@ def context(questionnaire: Questionnaire, result: Assessment) -> dict[str, Any]:
         rows = []
         for question in section.questions:
             if question.id in result.answers:
-                value = result.answers[question.id]
-                selected = value if isinstance(value, list) else [value]
+                selected = result.answers[question.id]
+                value: str | list[str] | None = to_plain(question, selected)
                 status = "dont_know" if vocab.DONT_KNOW in selected else "answered"
                 answer: str | None = ", ".join(question.label_of(v) for v in selected)
             elif question.id in result.unanswered:

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from .answers import Resolved, Value, resolve
+from .answers import Answer, Resolved, resolve, to_plain
 from .conditions import describe, evaluate, questions_in
 from .models import Instrument, Question, Questionnaire, Rule
 from .package import PackageItem, first_sentence, recommend
@@ -89,7 +89,7 @@ class Change:
     text: str
     answer: str
     alternative: str
-    alternative_value: Value
+    alternative_value: Answer
     top_after: list[str]
     package_after: list[str] = field(default_factory=list)
     alters_package: bool = False  # an instrument of the package drops out of it
@@ -134,16 +134,22 @@ class Sensitivity:
 class Assessment:
     questionnaire: str
     version: str
-    answers: dict[str, Value]
+    answers: dict[str, Answer]
     ranking: list[Ranked]
     excluded: list[Excluded]
     ignored: list[str] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
     sensitivity: Sensitivity | None = None
     package: list[PackageItem] = field(default_factory=list)
+    # the questionnaire's questions by id: how each answer is written out (see answers.to_plain)
+    questions: dict[str, Question] = field(default_factory=dict, repr=False, compare=False)
 
     def top_ids(self, n: int = TOP) -> list[str]:
         return [r.id for r in self.ranking if r.rank <= n]
+
+    def plain_answers(self) -> dict[str, str | list[str]]:
+        """The answers that count as files and JSON write them (see answers.to_plain)."""
+        return {qid: to_plain(self.questions[qid], answer) for qid, answer in self.answers.items()}
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -163,21 +169,20 @@ class Assessment:
                 "package": self.sensitivity.package,
                 "tried": self.sensitivity.tried,
                 "stable": self.sensitivity.stable,
-                "changes": [asdict(c) for c in self.sensitivity.changes],
+                "changes": [
+                    {**asdict(c), "alternative_value": to_plain(self.questions[c.question], c.alternative_value)}
+                    for c in self.sensitivity.changes
+                ],
             }
         return data
 
 
-def _selected(value: Value) -> list[str]:
-    return value if isinstance(value, list) else [value]
-
-
-def main_objective(answers: Mapping[str, Value]) -> str | None:
+def main_objective(answers: Mapping[str, Answer]) -> str | None:
     """The objective the programme puts first: the one named as main, or the only one ticked."""
-    main = answers.get("main_objective")
-    if isinstance(main, str) and main != DONT_KNOW:
-        return main
-    objectives = [v for v in _selected(answers.get("objectives") or []) if v != DONT_KNOW]
+    main = answers.get("main_objective", ())
+    if len(main) == 1 and main[0] != DONT_KNOW:
+        return main[0]
+    objectives = [v for v in answers.get("objectives", ()) if v != DONT_KNOW]
     return objectives[0] if len(objectives) == 1 else None
 
 
@@ -238,14 +243,14 @@ class Scorer:
 
     # ----------------------------------------------------------------- helpers
 
-    def answer_label(self, question: Question, value: Value) -> str:
-        return ", ".join(question.label_of(v) for v in _selected(value))
+    def answer_label(self, question: Question, value: Answer) -> str:
+        return ", ".join(question.label_of(v) for v in value)
 
-    def _excluded_ids(self, answers: Mapping[str, Value]) -> set[str]:
+    def _excluded_ids(self, answers: Mapping[str, Answer]) -> set[str]:
         """Ids screened out by an answer's exclude rule or by a precondition check that is false."""
         out: set[str] = set()
         for qid, value in answers.items():
-            for v in _selected(value):
+            for v in value:
                 out |= self.excluders.get((qid, v), set())
         for inst in self.checked:
             if inst.id not in out and any(
@@ -254,9 +259,9 @@ class Scorer:
                 out.add(inst.id)
         return out
 
-    def raw_points(self, question: Question, value: Value) -> dict[str, int]:
+    def raw_points(self, question: Question, value: Answer) -> dict[str, int]:
         """Each moved instrument's points for one answer, before the -2..+2 cap (``miss`` included)."""
-        selected = _selected(value)
+        selected = value
         if DONT_KNOW in selected:
             return {}
         if len(selected) == 1:
@@ -275,7 +280,7 @@ class Scorer:
                     summed[iid] = summed.get(iid, 0) + question.miss
         return summed
 
-    def _totals(self, answers: Mapping[str, Value], visible: list[Question]) -> tuple[dict[str, int], dict[str, dict]]:
+    def _totals(self, answers: Mapping[str, Answer], visible: list[Question]) -> tuple[dict[str, int], dict[str, dict]]:
         """sum(w * r) per instrument, and each instrument's capped r on the fit questions."""
         totals = dict.fromkeys(self.ids, 0)
         fits: dict[str, dict[str, int]] = {iid: {} for iid in self.ids}
@@ -284,7 +289,7 @@ class Scorer:
             if not question.weight or value is None:
                 continue
             is_fit = question.id in FIT_QUESTIONS
-            if is_fit and DONT_KNOW not in _selected(value):
+            if is_fit and DONT_KNOW not in value:
                 for iid in self.ids:
                     fits[iid][question.id] = 0
             for iid, p in self.raw_points(question, value).items():
@@ -294,13 +299,13 @@ class Scorer:
                     fits[iid][question.id] = r
         return totals, fits
 
-    def _scores(self, answers: Mapping[str, Value], visible: list[Question]) -> dict[str, float]:
+    def _scores(self, answers: Mapping[str, Answer], visible: list[Question]) -> dict[str, float]:
         """Every instrument's score: 50 + sum(25 * w * r) / W, rounded to 0.1 (see the module doc)."""
         total_weight = sum(q.weight for q in visible) or 1
         totals, _ = self._totals(answers, visible)
         return {iid: score_from_total(total, total_weight) for iid, total in totals.items()}
 
-    def scores(self, raw: Mapping[str, Value]) -> dict[str, float | None]:
+    def scores(self, raw: Mapping[str, Answer]) -> dict[str, float | None]:
         """Every instrument's score (None when screened out), without explanations: fast."""
         resolved = resolve(self.questionnaire, dict(raw))
         answers = resolved.answers
@@ -309,7 +314,7 @@ class Scorer:
         return {iid: None if iid in excluded else numbers[iid] for iid in self.ids}
 
     def _prepared(
-        self, raw: Mapping[str, Value]
+        self, raw: Mapping[str, Answer]
     ) -> tuple[Resolved, list[Question], int, dict[str, int], dict[str, dict[str, int]], set[str]]:
         """What every assessment of ``raw`` starts from: the answers that count (``.answers``), the
         questions asked, their total weight, each instrument's weighted points and fit, the excluded ids."""
@@ -319,7 +324,7 @@ class Scorer:
         totals, fits = self._totals(resolved.answers, visible)
         return resolved, visible, total_weight, totals, fits, self._excluded_ids(resolved.answers)
 
-    def _outcome(self, raw: Mapping[str, Value]) -> tuple[list[str], list[str]]:
+    def _outcome(self, raw: Mapping[str, Answer]) -> tuple[list[str], list[str]]:
         """The top ids (rank <= 3) and the package ids for some answers, without explanations: fast."""
         resolved, visible, total_weight, totals, fits, excluded = self._prepared(raw)
         answers = resolved.answers
@@ -333,18 +338,18 @@ class Scorer:
         package = recommend(rows, self.by_id, answers, self.questionnaire)
         return top, [p.id for p in package]
 
-    def top_ids_fast(self, raw: Mapping[str, Value], n: int = TOP) -> list[str]:
+    def top_ids_fast(self, raw: Mapping[str, Answer], n: int = TOP) -> list[str]:
         names = self.names
         scored = [(score, names[iid], iid) for iid, score in self.scores(raw).items() if score is not None]
         return [iid for rank, iid in ranked(scored) if rank <= n]
 
-    def exclusions(self, inst: Instrument, answers: Mapping[str, Value]) -> list[tuple[bool, str, str]]:
+    def exclusions(self, inst: Instrument, answers: Mapping[str, Answer]) -> list[tuple[bool, str, str]]:
         """Each reason the answers screen ``inst`` out: (a precondition not met?, the rule's or the
         precondition's text, the answers behind it as "Question: answer")."""
         out = []
         for qid, value in answers.items():
             question = self.questions[qid]
-            for v in _selected(value):
+            for v in value:
                 for rule in self.matches.get((qid, v), {}).get(inst.id, []):
                     if rule.exclude:
                         out.append((False, rule.exclude, f"{question.name}: {question.label_of(v)}"))
@@ -358,30 +363,30 @@ class Scorer:
                 out.append((True, pre.text, "; ".join(given)))
         return out
 
-    def _exclusion(self, inst: Instrument, answers: Mapping[str, Value]) -> str:
+    def _exclusion(self, inst: Instrument, answers: Mapping[str, Answer]) -> str:
         """Why an excluded instrument was screened out, in words."""
         return " ".join(
             f"{'Precondition not met: ' if pre else ''}{text} (you answered {given})"
             for pre, text, given in self.exclusions(inst, answers)
         )
 
-    def _unchecked(self, inst: Instrument, answers: Mapping[str, Value]) -> list[str]:
+    def _unchecked(self, inst: Instrument, answers: Mapping[str, Answer]) -> list[str]:
         return [
             pre.text for pre in inst.preconditions if pre.check is not None and evaluate(pre.check, answers) is None
         ]
 
-    def _warnings(self, inst: Instrument, answers: Mapping[str, Value], unchecked: list[str]) -> list[str]:
+    def _warnings(self, inst: Instrument, answers: Mapping[str, Answer], unchecked: list[str]) -> list[str]:
         """What is not known yet and matters for this instrument, in words."""
         out: list[str] = []
         budget = answers.get("budget")
-        if "budget" in self.questions and (budget is None or DONT_KNOW in _selected(budget)):
+        if "budget" in self.questions and (budget is None or DONT_KNOW in budget):
             if inst.cost_level == "high":
                 out.append("Usually costs over EUR 1 million, and the budget is not known yet.")
         out += [f"Not confirmed yet: {first_sentence(text)}" for text in unchecked]
         return out
 
     def _score(
-        self, inst: Instrument, visible: list[Question], answers: Mapping[str, Value], score: float, fit: str
+        self, inst: Instrument, visible: list[Question], answers: Mapping[str, Answer], score: float, fit: str
     ) -> Ranked:
         """The score with its explanation: which answers raised or lowered it, and by how much."""
         total_weight = sum(q.weight for q in visible) or 1
@@ -393,15 +398,12 @@ class Scorer:
             if inst.id in self.relevant[question.id]:
                 relevant_weight += question.weight
             value = answers.get(question.id)
-            if value is None or DONT_KNOW in _selected(value):
+            if value is None or DONT_KNOW in value:
                 continue
             if inst.id in self.relevant[question.id]:
                 answered_weight += question.weight
             matched = [
-                (v, r)
-                for v in _selected(value)
-                for r in self.matches.get((question.id, v), {}).get(inst.id, [])
-                if r.points
+                (v, r) for v in value for r in self.matches.get((question.id, v), {}).get(inst.id, []) if r.points
             ]
             missed = bool(question.miss) and not any(r.points > 0 for _, r in matched)
             total = sum(r.points for _, r in matched) + (question.miss if missed else 0)
@@ -417,7 +419,7 @@ class Scorer:
                 # the answer(s) that pushed in the direction of the net effect
                 pushing = [(v, r) for v, r in matched if r.points * sign > 0]
                 strongest = max(pushing, key=lambda vr: (vr[1].points * sign, vr[1].because is not None))[1]
-                answer = self.answer_label(question, list(dict.fromkeys(v for v, _ in pushing)))
+                answer = self.answer_label(question, tuple(dict.fromkeys(v for v, _ in pushing)))
                 because = _because(strongest)
             contributions.append(
                 Contribution(
@@ -448,7 +450,7 @@ class Scorer:
 
     # ----------------------------------------------------------------- public
 
-    def assess(self, raw: Mapping[str, Value], *, sensitivity: bool = True) -> Assessment:
+    def assess(self, raw: Mapping[str, Answer], *, sensitivity: bool = True) -> Assessment:
         resolved, visible, total_weight, totals, fits, excluded_ids = self._prepared(raw)
         answers = resolved.answers
         scored: list[Ranked] = []
@@ -475,19 +477,20 @@ class Scorer:
             package=recommend(
                 rows, self.by_id, answers, self.questionnaire, unchecked={r.id: r.unchecked for r in ranking}
             ),
+            questions=self.questions,
         )
         if sensitivity:
             result.sensitivity = self.sensitivity(raw, result)
         return result
 
-    def alternatives(self, question: Question, current: Value | None) -> list[Value]:
+    def alternatives(self, question: Question, current: Answer | None) -> list[Answer]:
         """Every answer that differs from ``current`` in one choice."""
         values = [c.value for c in question.choices]
         if question.type != "multiple":
-            return [v for v in values if v != current]
+            return [(v,) for v in values if (v,) != current]
         alone = set(question.exclusive_values)
-        chosen = set(_selected(current)) - {DONT_KNOW} if current is not None else set()
-        out: list[Value] = []
+        chosen = set(current) - {DONT_KNOW} if current is not None else set()
+        out: list[Answer] = []
         for v in values:
             if v in chosen:
                 changed = chosen - {v}  # untick it
@@ -496,10 +499,10 @@ class Scorer:
             else:
                 changed = (chosen - alone) | {v}
             if changed and question.combination_error(sorted(changed)) is None:
-                out.append([x for x in values if x in changed])  # never more ticked than allowed
+                out.append(tuple(x for x in values if x in changed))  # never more ticked than allowed
         return out
 
-    def sensitivity(self, raw: Mapping[str, Value], result: Assessment) -> Sensitivity:
+    def sensitivity(self, raw: Mapping[str, Answer], result: Assessment) -> Sensitivity:
         """Try every other value of every single answer. A change counts when an instrument drops
         out of the package or out of the top 3 (a tied instrument joining, or a fourth instrument
         joining the package, does not)."""
@@ -540,7 +543,7 @@ class Scorer:
         )
 
 
-def needs_warning(questionnaire: Questionnaire, answers: Mapping[str, Value], file: str = "answers") -> str | None:
+def needs_warning(questionnaire: Questionnaire, answers: Mapping[str, Answer], file: str = "answers") -> str | None:
     """A warning when the questions that decide fit are missing, as in answers files written for
     questionnaire versions before 2026.12 (the main objective counts as missing only when it is
     asked: two or more objectives ticked), or when the main objective is not among the objectives
@@ -555,9 +558,9 @@ def needs_warning(questionnaire: Questionnaire, answers: Mapping[str, Value], fi
             "the ranking is read without them and cannot judge fit to the programme's needs. "
             "Add them to the file (`migdev questionnaire show` lists their choices)"
         )
-    main = resolved.answers.get("main_objective")
-    if isinstance(main, str) and main not in _selected(resolved.answers.get("objectives") or []):
-        parts.append(f"main_objective {main!r} is not among the objectives ticked; tick it under objectives too")
+    main = resolved.answers.get("main_objective", ())
+    if len(main) == 1 and main[0] not in resolved.answers.get("objectives", ()):
+        parts.append(f"main_objective {main[0]!r} is not among the objectives ticked; tick it under objectives too")
     return f"{file}: " + "; ".join(parts) if parts else None
 
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .answers import Value, resolve
+from .answers import Answer, as_answer, resolve
 from .answers_file import dump_answers, load_answers
 from .conditions import evaluate, questions_in
 from .errors import DataError, Interrupted, MigdevError, NoTerminal
@@ -111,12 +111,12 @@ def _terminate_as_interrupt() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _save(path: Path, questionnaire: Questionnaire, programme: Programme, values: dict[str, Value]) -> None:
+def _save(path: Path, questionnaire: Questionnaire, programme: Programme, values: dict[str, Answer]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, dump_answers(questionnaire, programme, values), force=True, mode=0o600)
 
 
-def _load(path: Path, questionnaire: Questionnaire) -> tuple[Programme, dict[str, Value]]:
+def _load(path: Path, questionnaire: Questionnaire) -> tuple[Programme, dict[str, Answer]]:
     try:
         doc, values = load_answers(path, {questionnaire.id: questionnaire})
     except DataError as exc:
@@ -127,6 +127,7 @@ def _load(path: Path, questionnaire: Questionnaire) -> tuple[Programme, dict[str
 MAX_TEXT = 5000  # the longest programme name, country or date an answers file accepts
 BACK = "\x00back"  # what a prompt returns when the user asks for the previous question
 BACK_LABEL = "<- Back to the previous question"
+GO_BACK: Answer = (BACK,)  # what Prompter.ask returns then (no choice value looks like it)
 KEYS = {
     "multiple": "Space: tick  Enter: confirm  Left or Esc: back  Ctrl-C: stop (answers kept)",
     "single": "Arrows: move  Enter: confirm  Left or Esc: back  Ctrl-C: stop (answers kept)",
@@ -203,7 +204,7 @@ class Prompter:
     def confirm(self, message: str, default: bool = True) -> bool:
         return bool(self._ask(self.q.confirm(message, default=default), ()))
 
-    def ask(self, question: Question, current: Value | None) -> Value | None:
+    def ask(self, question: Question, current: Answer | None) -> Answer | None:
         Choice = self.q.Choice
         options = [
             Choice(title=visible(c.label, keep=""), value=c.value, description=c.help and visible(c.help, keep=""))
@@ -213,7 +214,7 @@ class Prompter:
             options.append(Choice(title=DONT_KNOW_LABEL, value=DONT_KNOW))
         message = visible(question.text, keep="")
         if question.type == "multiple":
-            chosen = set(current if isinstance(current, list) else [current] if current else [])
+            chosen = set(current or ())
             for option in options:
                 option.checked = option.value in chosen
             options.append(Choice(title=BACK_LABEL + " (tick it and press Enter)", value=BACK))
@@ -238,10 +239,10 @@ class Prompter:
                 )
             )
             if picked == BACK or BACK in picked:
-                return BACK
-            answer: Value | None = [str(o.value) for o in options if o.value in picked] or None
+                return GO_BACK
+            answer = as_answer(str(o.value) for o in options if o.value in picked) or None
         else:
-            default = current if isinstance(current, str) and current in question.values else None
+            default = current[0] if current and current[0] in question.values else None
             options.append(Choice(title=BACK_LABEL, value=BACK))
             chosen = self._ask(
                 self.q.select(
@@ -253,8 +254,8 @@ class Prompter:
                 )
             )
             if chosen == BACK:
-                return BACK
-            answer = None if chosen is None else str(chosen)
+                return GO_BACK
+            answer = None if chosen is None else as_answer(str(chosen))
         self.echo(message, _label(question, answer) if answer is not None else "(skipped)")
         return answer
 
@@ -273,7 +274,7 @@ def wrap_entry(title: str, width: int) -> str:
     return "\n   ".join(textwrap.wrap(title, max(10, width - 4), break_on_hyphens=False) or [""])
 
 
-def to_ask(questionnaire: Questionnaire, values: dict[str, Value], skipped: set[str]) -> list[Question]:
+def to_ask(questionnaire: Questionnaire, values: dict[str, Answer], skipped: set[str]) -> list[Question]:
     """The questions the interview asks with these answers: the visible ones, and those whose
     condition waits on a question still to be answered. Progress counts these."""
     kept = resolve(questionnaire, values).answers
@@ -342,7 +343,7 @@ def _ask_all(
     prompter: Prompter,
     questionnaire: Questionnaire,
     programme: Programme,
-    values: dict[str, Value],
+    values: dict[str, Answer],
     path: Path,
     skipped: set[str],
     only: list[str] | None = None,
@@ -381,7 +382,7 @@ def _ask_all(
         prompter.note(question.help)
         prompter.note(KEYS["multiple" if question.type == "multiple" else "single"])
         answer = prompter.ask(question, values.get(question.id))
-        if answer == BACK:
+        if answer == GO_BACK:
             if only is not None:
                 return
             before = [q for q in shown if order[q.id] < order[question.id]]
@@ -411,14 +412,13 @@ def _ask_all(
                 furthest = None
 
 
-def _label(question: Question, value: Value | None) -> str:
+def _label(question: Question, value: Answer | None) -> str:
     if value is None:
         return "(not answered)"
-    items = value if isinstance(value, list) else [value]
-    return ", ".join(question.label_of(v) for v in items)
+    return ", ".join(question.label_of(v) for v in value)
 
 
-def _interrupted(path: Path, values: dict[str, Value]) -> Interrupted:
+def _interrupted(path: Path, values: dict[str, Answer]) -> Interrupted:
     return Interrupted(
         f"Interrupted. What you typed is saved in {path} (the programme's details and {len(values)} "
         f"answer{'' if len(values) == 1 else 's'}); continue with `migdev assess --resume`."
@@ -444,7 +444,7 @@ def complete(questionnaire: Questionnaire) -> None:
     session_path(questionnaire.id).unlink(missing_ok=True)
 
 
-def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Programme, dict[str, Value]]:
+def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Programme, dict[str, Answer]]:
     """Run the interview in a terminal (inside :func:`interview_held`); returns the programme and
     the answers that count.
 
@@ -455,10 +455,10 @@ def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Prog
         return _interview(questionnaire, session_path(questionnaire.id), resume)
 
 
-def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[Programme, dict[str, Value]]:
+def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[Programme, dict[str, Answer]]:
     prompter = Prompter()
     programme = Programme()
-    values: dict[str, Value] = {}
+    values: dict[str, Answer] = {}
     # An unfinished interview the user chose not to resume is kept until this one saves something.
     keep_old = False
 
@@ -545,7 +545,7 @@ def offer_save(
     catalog: Any,
     questionnaire: Questionnaire,
     programme: Programme,
-    values: dict[str, Value],
+    values: dict[str, Answer],
     saved_to: Path | None,
     show_details: Callable[[], None] | None = None,
 ) -> None:
@@ -563,7 +563,7 @@ def _offer(
     catalog: Any,
     questionnaire: Questionnaire,
     programme: Programme,
-    values: dict[str, Value],
+    values: dict[str, Answer],
     saved_to: Path | None,
     answers_file: str | None,
     show_details: Callable[[], None] | None = None,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
-from .answers import Value, normalise
+from .answers import Answer, normalise
 from .errors import DataError, Problem
 from .escaping import visible
 from .models import Question, Questionnaire
@@ -100,11 +100,11 @@ class Column:
 @dataclass(slots=True)
 class Respondent:
     row: int  # as a spreadsheet shows it: the header is row 1
-    values: dict[str, Value]
+    values: dict[str, Answer]
     id: str | None = None  # the export's _id, KEY, _uuid or instanceID
     stakeholder: str | None = None
     organisation: str | None = None
-    key: tuple[tuple[str, str | tuple[str, ...]], ...] | None = None  # the answers, hashable
+    key: tuple[tuple[str, Answer], ...] | None = None  # the answers, hashable
 
 
 @dataclass
@@ -314,15 +314,14 @@ class Columns:
             self.used_unknown.add(col.index)
             bad(col.header or f"column {col.index + 1}", col.message or "unknown column")
 
-        values: dict[str, Value] = {}
-        key: list[tuple[str, str | tuple[str, ...]]] = []
+        values: dict[str, Answer] = {}
+        key: list[tuple[str, Answer]] = []
         for question, combined, split, getter, parsed in self._readers:
             text = getter(cells)
             value = parsed.get(text, _MISSING)
             if value is _MISSING:
                 try:
-                    answer = _question_value(question, cells, combined, split)
-                    value = None if answer is None else (answer, answer if isinstance(answer, str) else tuple(answer))
+                    value = _question_value(question, cells, combined, split)
                 except ValueError as exc:
                     value = exc
                 if len(parsed) > _PARSED_SIZE:
@@ -333,8 +332,8 @@ class Columns:
             if isinstance(value, ValueError):
                 bad(combined.header if combined else question.id, str(value))
             else:
-                values[question.id] = value[0]
-                key.append((question.id, value[1]))
+                values[question.id] = value
+                key.append((question.id, value))
         if not values and not problems:
             bad("", "answers no question of the questionnaire")
 
@@ -379,7 +378,9 @@ def _span(row: TableRow) -> str:
     return f" (lines {row.lines[0]}-{row.lines[1]} were read as one row: an unbalanced quote?)"
 
 
-def _question_value(question: Question, cells: list[str], combined: Column | None, split: list[Column]) -> Value | None:
+def _question_value(
+    question: Question, cells: list[str], combined: Column | None, split: list[Column]
+) -> Answer | None:
     """The answer in one row, or None when the question is unanswered; ValueError when invalid."""
     text = cells[combined.index] if combined else ""
     if question.type != "multiple":
@@ -394,7 +395,6 @@ def _question_value(question: Question, cells: list[str], combined: Column | Non
             chosen.append(col.value or "")
     if text:
         value = normalise(question, text.split())
-        assert isinstance(value, list)
         listed = {c.value for c in split}
         disagree = sorted((set(value) & listed) ^ set(chosen))
         if disagree:

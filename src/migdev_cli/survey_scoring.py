@@ -17,14 +17,14 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .answers import Value, resolve
+from .answers import Answer, resolve
 from .conditions import questions_in
 from .models import Instrument, Questionnaire
 from .scoring import Scorer
 
 TOP = 3
 MEMO_SIZE = 10_000
-_Key = tuple[tuple[str, str | tuple[str, ...]], ...]
+_Key = tuple[tuple[str, Answer], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +46,8 @@ class Scored:
         return [iid for rank, iid, _ in self.ranking if rank <= TOP]
 
 
-def answer_key(values: Mapping[str, Value]) -> _Key:
-    return tuple((q, v if isinstance(v, str) else tuple(v)) for q, v in values.items())
+def answer_key(values: Mapping[str, Answer]) -> _Key:
+    return tuple(values.items())
 
 
 class SurveyScorer:
@@ -57,7 +57,7 @@ class SurveyScorer:
         self,
         questionnaire: Questionnaire,
         instruments: Iterable[Instrument],
-        designer: Mapping[str, Value] | None = None,
+        designer: Mapping[str, Answer] | None = None,
     ) -> None:
         self.questionnaire = questionnaire
         self.instruments = sorted(instruments, key=lambda i: i.id)
@@ -81,7 +81,7 @@ class SurveyScorer:
         self._conditional = [q.id for q in conditional]
         self._hidden: dict[_Key, frozenset[str]] = {}
 
-    def score(self, values: Mapping[str, Value], key: _Key | None = None) -> Scored:
+    def score(self, values: Mapping[str, Answer], key: _Key | None = None) -> Scored:
         """The result for one respondent's survey answers (the designer's are added here);
         ``key`` is :func:`answer_key` of the answers when the caller has it already."""
         if key is None:
@@ -97,7 +97,7 @@ class SurveyScorer:
             memo.popitem(last=False)
         return result
 
-    def _hidden_questions(self, raw: Mapping[str, Value]) -> frozenset[str]:
+    def _hidden_questions(self, raw: Mapping[str, Answer]) -> frozenset[str]:
         """The questions whose condition the answers do not meet (remembered per deciding answers)."""
         key = answer_key({q: raw[q] for q in self._deciders if q in raw})
         hidden = self._hidden.get(key)
@@ -109,9 +109,9 @@ class SurveyScorer:
                 self._hidden.clear()
         return hidden
 
-    def _compute(self, values: Mapping[str, Value]) -> Scored:
+    def _compute(self, values: Mapping[str, Answer]) -> Scored:
         stakeholder = self.stakeholder_questions
-        raw: dict[str, Value] = {**self.designer}
+        raw: dict[str, Answer] = {**self.designer}
         raw.update((q, v) for q, v in values.items() if q in stakeholder)
         scores = self.scorer.scores(raw)
         hidden = self._hidden_questions(raw)
@@ -140,11 +140,7 @@ class SurveyScorer:
         for iid in top:
             top_flags[position[iid]] = 1
         ignored = tuple(q for q in self._conditional if q in hidden and q in values)
-        counted = tuple(
-            (q, v if isinstance(v, str) else tuple(v))
-            for q, v in values.items()
-            if q in stakeholder and q not in hidden
-        )
+        counted = tuple((q, v) for q, v in values.items() if q in stakeholder and q not in hidden)
         excluded.sort(key=sort_name.__getitem__)  # as the assessment lists them
         # instrument and question ids are identifiers: nothing in them needs escaping in JSON
         fragment = (
