@@ -437,12 +437,12 @@ def _responses(
     questionnaire_id: str | None,
     skip_invalid: bool,
     answers: Path | None,
-    on_respondent: Any = None,
+    on_batch: Any = None,
     collect: Any = None,
 ) -> Any:
     """Read, score and consolidate a survey export; the designer's answers come from ``answers``.
     Every skipped row (as it is met) and every warning goes to stderr. ``collect``, given the
-    survey's scorer, returns the ``on_respondent`` callback (for what a report gathers)."""
+    survey's scorer, returns the ``on_batch`` callback (for what a report gathers)."""
     from .consolidate import assess_responses
 
     catalog = _catalog(ctx)
@@ -455,7 +455,7 @@ def _responses(
     if collect is not None:
         from .survey_scoring import SurveyScorer
 
-        on_respondent = collect(SurveyScorer(questionnaire, catalog.instruments.values(), designer))
+        on_batch = collect(SurveyScorer(questionnaire, catalog.instruments.values(), designer))
     result = assess_responses(
         path,
         questionnaire,
@@ -463,7 +463,7 @@ def _responses(
         designer=designer,
         designer_file=None if answers is None else str(answers),
         skip_invalid=skip_invalid,
-        on_respondent=on_respondent,
+        on_batch=on_batch,
         on_skipped=lambda skipped: typer.echo(visible(skipped.line(), keep=""), err=True),
     )
     if result.skipped_count:

@@ -105,6 +105,30 @@ class Respondent:
     stakeholder: str | None = None
     organisation: str | None = None
     key: tuple[tuple[str, str | tuple[str, ...]], ...] | None = None  # the answers, hashable
+    codes: list[int] | None = None  # the answers as AnswerCodes, one per question (0: no answer)
+
+
+class AnswerCodes:
+    """Each distinct answer to each question of a questionnaire as a small integer, 1, 2, ... in the
+    order they are met (0 is no answer), so that a survey's answers can be scored as arrays.
+
+    The codes of one question are at most its possible distinct answers, so memory stays bounded
+    by the questionnaire, not by the number of respondents."""
+
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        self.position = {q.id: n for n, q in enumerate(questionnaire.questions)}
+        self.values: list[list[Value | None]] = [[None] for _ in questionnaire.questions]
+        self._codes: list[dict[Any, int]] = [{} for _ in questionnaire.questions]
+
+    def code(self, position: int, value: Value) -> int:
+        """The code of ``value`` as the answer to the question at ``position``."""
+        key = value if isinstance(value, str) else tuple(value)
+        codes = self._codes[position]
+        found = codes.get(key)
+        if found is None:
+            found = codes[key] = len(self.values[position])
+            self.values[position].append(value)
+        return found
 
 
 @dataclass
@@ -210,9 +234,10 @@ class Columns:
     group: Column | None = None
     organisation: Column | None = None
     ids: list[int] = field(default_factory=list)
+    codes: AnswerCodes | None = None
     # per question: its columns' cells and its answer per distinct cell text(s), worked out
     # once (exports repeat them)
-    _readers: list[tuple[Question, Column | None, list[Column], Any, dict[Any, Any]]] = field(default_factory=list)
+    _readers: list[tuple[Question, Column | None, list[Column], Any, dict[Any, Any], int]] = field(default_factory=list)
 
     @classmethod
     def of(cls, name: str, header: list[str], questionnaire: Questionnaire) -> Columns:
@@ -249,14 +274,16 @@ class Columns:
             if c.kind == "choice" and c.question is not None:
                 split.setdefault(c.question, []).append(c)
         lowered = [h.strip().lower() for h in header]
-        result = cls(name, questionnaire, header, columns)
+        result = cls(name, questionnaire, header, columns, codes=AnswerCodes(questionnaire))
         result.questions = [
             (q, combined.get(q.id), split.get(q.id, []))
             for q in questionnaire.questions
             if q.id in combined or q.id in split
         ]
+        position = result.codes.position if result.codes else {}
         result._readers = [
-            (q, c, sp, itemgetter(*[x.index for x in ([c] if c else []) + sp]), {}) for q, c, sp in result.questions
+            (q, c, sp, itemgetter(*[x.index for x in ([c] if c else []) + sp]), {}, position[q.id])
+            for q, c, sp in result.questions
         ]
         result.unknown = [c for c in columns if c.kind == "unknown"]
         result.group = next((c for c in columns if c.kind == "stakeholder"), None)
@@ -316,13 +343,23 @@ class Columns:
 
         values: dict[str, Value] = {}
         key: list[tuple[str, str | tuple[str, ...]]] = []
-        for question, combined, split, getter, parsed in self._readers:
+        assert self.codes is not None
+        codes = [0] * len(self.codes.values)
+        for question, combined, split, getter, parsed, position in self._readers:
             text = getter(cells)
             value = parsed.get(text, _MISSING)
             if value is _MISSING:
                 try:
                     answer = _question_value(question, cells, combined, split)
-                    value = None if answer is None else (answer, answer if isinstance(answer, str) else tuple(answer))
+                    value = (
+                        None
+                        if answer is None
+                        else (
+                            answer,
+                            answer if isinstance(answer, str) else tuple(answer),
+                            self.codes.code(position, answer),
+                        )
+                    )
                 except ValueError as exc:
                     value = exc
                 if len(parsed) > _PARSED_SIZE:
@@ -335,6 +372,7 @@ class Columns:
             else:
                 values[question.id] = value[0]
                 key.append((question.id, value[1]))
+                codes[position] = value[2]
         if not values and not problems:
             bad("", "answers no question of the questionnaire")
 
@@ -355,6 +393,7 @@ class Columns:
             stakeholder=stakeholder or None,
             organisation=(cells[self.organisation.index] or None) if self.organisation else None,
             key=tuple(key),
+            codes=codes,
         )
 
     def retired_column_warnings(self) -> list[str]:

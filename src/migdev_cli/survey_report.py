@@ -20,8 +20,7 @@ from typing import IO, Self
 
 from .consolidate import METHOD, Consolidated
 from .escaping import json_safe
-from .survey_columns import Respondent
-from .survey_scoring import Scored
+from .survey_scoring import Batch
 
 
 class Spool:
@@ -56,12 +55,16 @@ def _string(text: str | None) -> str:
 
 
 class JsonSpool(Spool):
-    def add(self, r: Respondent, s: Scored) -> None:
-        self.file.write(
-            f'{{"row": {r.row}, "id": {_string(r.id)}, "stakeholder": {_string(r.stakeholder)}, '
-            f'"organisation": {_string(r.organisation)}, {s.fragment}}}\n'
+    def add(self, batch: Batch) -> None:
+        """One line per respondent of the batch."""
+        self.file.writelines(
+            [
+                f'{{"row": {r.row}, "id": {_string(r.id)}, "stakeholder": {_string(r.stakeholder)}, '
+                f'"organisation": {_string(r.organisation)}, {fragment}}}\n'
+                for r, fragment in zip(batch.people, batch.json_fragments(), strict=True)
+            ]
         )
-        self.count += 1
+        self.count += len(batch)
 
 
 def write_json(result: Consolidated, spool: JsonSpool, out: IO[str], top: int | None = None) -> None:

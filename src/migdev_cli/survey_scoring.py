@@ -1,53 +1,163 @@
-"""Scoring every respondent of a survey: :meth:`Scorer.scores`, remembered per distinct set of answers.
+"""Scoring a survey's respondents in batches: the assessment's arithmetic, done once per answer.
 
 Each respondent is scored exactly as one ``migdev assess`` scores the same answers (without the
-sensitivity check): the scores come from :meth:`Scorer.scores`, ranked as the assessment ranks
-them (equal scores share a rank, ties listed by name). Respondents who give the same answers
-share one result: results are remembered per answer set, up to ``MEMO_SIZE`` of them (the
-oldest is forgotten first), so memory stays bounded however many respondents a file has. A
-test checks every rank, score and exclusion against :meth:`Scorer.assess`.
+sensitivity check): screening, the score on its fixed scale, the ranking (equal scores share a
+rank, ties listed by name). A test checks every rank, score and exclusion against
+:meth:`Scorer.assess`.
 
-The designer's answers (questions marked ``asked_of: designer``) come from the programme's
-answers file and are the same for every respondent; without that file they are unanswered.
+The assessment's score is a sum over questions: each visible question adds, for every instrument,
+its weight times the capped points of the chosen answer (:meth:`Scorer.raw_points`). So each
+distinct answer to each question is worked out once, as one row of numbers per instrument, and
+a batch of respondents is scored with array arithmetic (numpy, imported by the survey commands
+only): look up each respondent's row per question, add them up, turn the sums into scores, rank.
+What depends on several answers at once (which questions are shown, the preconditions' checks)
+is worked out once per distinct combination of the answers it names.
+
+Answers arrive as integer codes (:class:`AnswerCodes`: 0 for no answer), one per question. The
+designer's answers (questions marked ``asked_of: designer``) come from the programme's answers
+file and are the same for every respondent; without that file they are unanswered.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
 
 from .answers import Value, resolve
-from .conditions import questions_in
+from .conditions import evaluate, questions_in
 from .models import Instrument, Questionnaire
-from .scoring import Scorer
+from .scoring import Scorer, score_from_total
+from .survey_columns import AnswerCodes, Respondent
 
 TOP = 3
-MEMO_SIZE = 10_000
-_Key = tuple[tuple[str, str | tuple[str, ...]], ...]
+MEMO_SIZE = 10_000  # distinct combinations remembered per lookup (memory stays bounded)
+BATCH = 4096  # respondents scored together
+_TEXT_SIZE = 200_000  # JSON snippets remembered
 
 
 @dataclass(frozen=True, slots=True)
 class Scored:
-    """One respondent's result; score tuples follow :attr:`SurveyScorer.ids`, in tenths of a point."""
+    """One respondent's result, as one ``migdev assess`` would rank the same answers."""
 
-    zeroed: tuple[int, ...]  # the score, 0 when excluded
-    squares: tuple[int, ...]
-    excluded_flags: tuple[int, ...]  # 1 when excluded
-    top_flags: tuple[int, ...]  # 1 when ranked 1 to TOP
-    ranking: tuple[tuple[int, str, float], ...]  # (rank, id, score)
-    excluded: tuple[str, ...]
+    ranking: tuple[tuple[int, str, float], ...]  # (rank, id, score), best first
+    excluded: tuple[str, ...]  # by name, as the assessment lists them
     ignored: tuple[str, ...]  # answered in the survey, but hidden by the questionnaire's conditions
-    counted: _Key  # the survey answers that count, to stakeholder questions: for the disagreement
-    fragment: str  # the JSON members "top" to "ignored_answers" of this result
 
     @property
     def top(self) -> list[str]:
         return [iid for rank, iid, _ in self.ranking if rank <= TOP]
 
 
-def answer_key(values: Mapping[str, Value]) -> _Key:
-    return tuple((q, v if isinstance(v, str) else tuple(v)) for q, v in values.items())
+class _Texts(dict[Any, str]):
+    """JSON snippets made on first use by ``make`` and remembered (up to _TEXT_SIZE of them)."""
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> str:
+        if len(self) >= _TEXT_SIZE:
+            self.clear()
+        text = self[key] = self.make(key)
+        return text
+
+
+def _ids(ids: Iterable[str]) -> str:
+    # instrument and question ids are identifiers: nothing in them needs escaping in JSON
+    return "[" + ", ".join([f'"{i}"' for i in ids]) + "]"
+
+
+class Batch:
+    """The results of a batch of respondents, as arrays over (respondent, instrument)."""
+
+    def __init__(self, scorer: SurveyScorer, people: list[Respondent], codes: np.ndarray) -> None:
+        self.scorer = scorer
+        self.people = people
+        n = len(scorer.ids)
+        visible, weights = scorer._visibility(codes)
+        self.answers = np.where(visible, codes, 0)  # the answers that count
+        stake = scorer._stakeholder_pos
+        # answered in the survey, but the question is not shown
+        self.ignored = (codes[:, stake] != 0) & ~visible[:, stake] if len(stake) else np.zeros((len(people), 0), bool)
+        totals, self.excluded = scorer._totals(self.answers)
+        self.scores = scorer._score_table()[weights[:, None], totals + scorer._offset]  # tenths of a point
+        self.zeroed = np.where(self.excluded, 0, self.scores)
+        key = np.where(self.excluded, np.int64(1) << 40, -self.scores.astype(np.int64) * n + scorer._name_place)
+        self.order = np.argsort(key, axis=1, kind="stable")  # instruments, best first, excluded last
+        self.sorted_scores = np.take_along_axis(self.scores, self.order, axis=1)
+        self.included = n - self.excluded.sum(axis=1)
+        places = np.arange(1, n + 1)
+        starts = np.ones(self.order.shape, bool)
+        starts[:, 1:] = self.sorted_scores[:, 1:] != self.sorted_scores[:, :-1]
+        self.ranks = np.maximum.accumulate(np.where(starts, places, 0), axis=1)  # along ``order``
+        in_top = (self.ranks <= TOP) & (places <= self.included[:, None])
+        self.top_count = in_top.sum(axis=1)
+        self.top = np.zeros(self.order.shape, bool)  # per instrument
+        np.put_along_axis(self.top, self.order, in_top, axis=1)
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+    def scored(self, i: int) -> Scored:
+        """Respondent ``i``'s result."""
+        scorer = self.scorer
+        ids = scorer.ids
+        n = int(self.included[i])
+        ranking = tuple(
+            (int(r), ids[j], int(s) / 10)
+            for r, j, s in zip(self.ranks[i][:n], self.order[i][:n], self.sorted_scores[i][:n], strict=True)
+        )
+        excluded = tuple(ids[j] for j in scorer._by_name if self.excluded[i, j])
+        ignored = tuple(scorer._stakeholder_ids[k] for k in np.flatnonzero(self.ignored[i]))
+        return Scored(ranking, excluded, ignored)
+
+    def tops(self) -> list[list[str]]:
+        """Each respondent's instruments ranked 1 to TOP, best first."""
+        ids = self.scorer.ids
+        return [[ids[j] for j in row[:k]] for row, k in zip(self.order.tolist(), self.top_count.tolist(), strict=True)]
+
+    def json_fragments(self) -> list[str]:
+        """Each respondent's JSON members "top" to "ignored_answers"."""
+        scorer = self.scorer
+        n = len(scorer.ids)
+        entries = scorer._entries
+        keys = ((self.ranks.astype(np.int64) * n + self.order) * 1024 + self.sorted_scores).tolist()
+        tops = scorer._top_texts
+        top_keys = self.order[:, : max(1, int(self.top_count.max(initial=0)))].tolist()
+        excluded = _row_bytes(self.excluded[:, scorer._by_name])
+        ignored = _row_bytes(self.ignored)
+        excluded_texts, ignored_texts = scorer._excluded_texts, scorer._ignored_texts
+        out = []
+        for row, k, top, m, ex, ig in zip(
+            keys, self.included.tolist(), top_keys, self.top_count.tolist(), excluded, ignored, strict=True
+        ):
+            out.append(
+                f'"top": {tops[tuple(top[:m])]}, "ranking": [{", ".join(map(entries.__getitem__, row[:k]))}], '
+                f'"excluded": {excluded_texts[ex]}, "ignored_answers": {ignored_texts[ig]}'
+            )
+        return out
+
+
+def _row_bytes(flags: np.ndarray) -> list[bytes]:
+    """Each row of a boolean matrix as a short hashable key."""
+    if flags.shape[1] == 0:
+        return [b""] * flags.shape[0]
+    packed = np.packbits(flags, axis=1)
+    step = packed.shape[1]
+    blob = packed.tobytes()
+    return [blob[i : i + step] for i in range(0, len(blob), step)]
+
+
+def _unpack(key: bytes, size: int) -> list[int]:
+    if not size:
+        return []
+    bits = np.unpackbits(np.frombuffer(key, np.uint8))[:size]
+    return np.flatnonzero(bits).tolist()
 
 
 class SurveyScorer:
@@ -58,112 +168,193 @@ class SurveyScorer:
         questionnaire: Questionnaire,
         instruments: Iterable[Instrument],
         designer: Mapping[str, Value] | None = None,
+        codes: AnswerCodes | None = None,
     ) -> None:
         self.questionnaire = questionnaire
         self.instruments = sorted(instruments, key=lambda i: i.id)
         self.scorer = Scorer(questionnaire, self.instruments)
         self.ids = [i.id for i in self.instruments]
-        self.position = {iid: n for n, iid in enumerate(self.ids)}
         self.names = {i.id: i.name for i in self.instruments}
-        self._sort_name = {i.id: (i.name.lower(), i.id) for i in self.instruments}
-        self.designer_questions = [q.id for q in questionnaire.questions if q.asked_of == "designer"]
+        self.codes = codes if codes is not None else AnswerCodes(questionnaire)
+        questions = questionnaire.questions
+        self.designer_questions = [q.id for q in questions if q.asked_of == "designer"]
         designer = designer or {}
         # only the designer's questions are taken from the answers file
         self.designer = {q: designer[q] for q in self.designer_questions if q in designer}
-        self.stakeholder_questions = {q.id for q in questionnaire.questions if q.asked_of == "stakeholder"}
-        self._memo: OrderedDict[_Key, Scored] = OrderedDict()
-        self.hits = 0
+        self.stakeholder_questions = {q.id for q in questions if q.asked_of == "stakeholder"}
+        self._stakeholder_pos = [n for n, q in enumerate(questions) if q.asked_of == "stakeholder"]
+        self._stakeholder_ids = [questions[n].id for n in self._stakeholder_pos]
+        position = self.codes.position
+        self._designer_codes = [(position[q], self.codes.code(position[q], v)) for q, v in self.designer.items()]
+        by_name = sorted(range(len(self.ids)), key=lambda j: (self.instruments[j].name.lower(), self.ids[j]))
+        self._by_name = by_name
+        self._name_place = np.empty(len(self.ids), np.int64)
+        self._name_place[by_name] = np.arange(len(self.ids))
+        # per question: one row of weighted, capped points and one of exclusions per answer code
+        self._points: list[np.ndarray] = [np.zeros((1, len(self.ids)), np.int32) for _ in questions]
+        self._excludes: list[np.ndarray] = [np.zeros((1, len(self.ids)), bool) for _ in questions]
+        self._scored_pos = {n for n, q in enumerate(questions) if q.weight}
+        total_weight = sum(q.weight for q in questions)
+        self._offset = 2 * total_weight  # a sum of w * r lies in -2W..2W
+        self._weights: list[int] = []  # distinct total weights of the questions shown
+        self._weight_index: dict[int, int] = {}
+        self._table: np.ndarray | None = None
         # which questions are shown depends only on the answers their conditions name
-        conditional = [q for q in questionnaire.questions if q.when is not None]
-        self._deciders = list(
-            dict.fromkeys(qid for q in conditional if q.when is not None for qid in questions_in(q.when))
-        )
-        self._conditional = [q.id for q in conditional]
-        self._hidden: dict[_Key, frozenset[str]] = {}
-
-    def score(self, values: Mapping[str, Value], key: _Key | None = None) -> Scored:
-        """The result for one respondent's survey answers (the designer's are added here);
-        ``key`` is :func:`answer_key` of the answers when the caller has it already."""
-        if key is None:
-            key = answer_key(values)
-        memo = self._memo
-        hit = memo.get(key)
-        if hit is not None:
-            self.hits += 1
-            return hit
-        result = self._compute(values)
-        memo[key] = result
-        if len(memo) > MEMO_SIZE:
-            memo.popitem(last=False)
-        return result
-
-    def _hidden_questions(self, raw: Mapping[str, Value]) -> frozenset[str]:
-        """The questions whose condition the answers do not meet (remembered per deciding answers)."""
-        key = answer_key({q: raw[q] for q in self._deciders if q in raw})
-        hidden = self._hidden.get(key)
-        if hidden is None:
-            resolved = resolve(self.questionnaire, {q: raw[q] for q in self._deciders if q in raw})
-            shown = set(resolved.answers) | set(resolved.unanswered)
-            hidden = self._hidden[key] = frozenset(q for q in self._conditional if q not in shown)
-            if len(self._hidden) > MEMO_SIZE:
-                self._hidden.clear()
-        return hidden
-
-    def _compute(self, values: Mapping[str, Value]) -> Scored:
-        stakeholder = self.stakeholder_questions
-        raw: dict[str, Value] = {**self.designer}
-        raw.update((q, v) for q, v in values.items() if q in stakeholder)
-        scores = self.scorer.scores(raw)
-        hidden = self._hidden_questions(raw)
-        sort_name = self._sort_name
-        position = self.position
-        # highest score first, ties by name then id, as the assessment ranks them
-        order = sorted([(-s, sort_name[iid], iid) for iid, s in scores.items() if s is not None])
-        ranking: list[tuple[int, str, float]] = []
-        previous, rank = None, 0
-        for place, (negative, _, iid) in enumerate(order, start=1):
-            if negative != previous:
-                rank, previous = place, negative
-            ranking.append((rank, iid, -negative))
+        deciders = dict.fromkeys(qid for q in questions if q.when is not None for qid in questions_in(q.when))
+        self._deciders = [position[q] for q in deciders if q in position]
+        self._shown: dict[tuple[int, ...], tuple[np.ndarray, int]] = {}
+        # instruments with a precondition check, and the questions each check names
+        self._checks = [
+            (self.ids.index(inst.id), inst, sorted({position[q] for q in _check_questions(inst) if q in position}))
+            for inst in self.scorer.checked
+        ]
+        self._checked: list[dict[tuple[int, ...], bool]] = [{} for _ in self._checks]
         n = len(self.ids)
-        zeroed = [0] * n
-        excluded_flags = [0] * n
-        top_flags = [0] * n
-        excluded = []
-        for iid, score in scores.items():
-            if score is None:
-                excluded_flags[position[iid]] = 1
-                excluded.append(iid)
+        self._entries = _Texts(
+            lambda key: (
+                f'{{"rank": {key // 1024 // n}, "id": "{self.ids[key // 1024 % n]}", "score": {key % 1024 / 10!r}}}'
+            )
+        )
+        self._top_texts = _Texts(lambda key: _ids(self.ids[j] for j in key))
+        self._excluded_texts = _Texts(lambda key: _ids(self.ids[by_name[j]] for j in _unpack(key, n)))
+        self._ignored_texts = _Texts(
+            lambda key: _ids(self._stakeholder_ids[j] for j in _unpack(key, len(self._stakeholder_ids)))
+        )
+        self._memo: OrderedDict[tuple[Any, ...], Scored] = OrderedDict()
+
+    # ----------------------------------------------------------------- batches
+
+    def score_batch(self, people: list[Respondent]) -> Batch:
+        """Every respondent of ``people`` scored (their ``codes`` come from the same :class:`AnswerCodes`)."""
+        codes = np.array([p.codes for p in people], dtype=np.int32).reshape(len(people), len(self.codes.values))
+        for position, code in self._designer_codes:
+            codes[:, position] = code
+        return Batch(self, people, codes)
+
+    def encode(self, values: Mapping[str, Value]) -> list[int]:
+        """A respondent's answers to the stakeholders' questions as codes, one per question."""
+        stakeholder = self.stakeholder_questions
+        position = self.codes.position
+        row = [0] * len(self.codes.values)
+        for q, v in values.items():
+            if q in stakeholder:
+                row[position[q]] = self.codes.code(position[q], v)
+        return row
+
+    def score(self, values: Mapping[str, Value]) -> Scored:
+        """One respondent's result for their survey answers (the designer's are added here)."""
+        row = self.encode(values)
+        key = tuple(row)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self.score_batch([Respondent(0, dict(values), codes=row)]).scored(0)
+            if len(self._memo) > MEMO_SIZE:
+                self._memo.popitem(last=False)
+        return hit
+
+    # ----------------------------------------------------------------- the arithmetic
+
+    def _answers(self, positions: Sequence[int], codes: Sequence[int]) -> dict[str, Value]:
+        questions = self.questionnaire.questions
+        values = self.codes.values
+        return {questions[p].id: values[p][c] for p, c in zip(positions, codes, strict=True) if c}  # type: ignore[misc]
+
+    def _per_distinct(self, columns: np.ndarray, memo: dict[tuple[int, ...], Any], work: Callable) -> list[Any]:
+        """``work(codes)`` for each row of ``columns``, worked out once per distinct row."""
+        if columns.shape[1] == 0:
+            rows: list[tuple[int, ...]] = [()]
+            inverse = np.zeros(columns.shape[0], np.intp)
+        else:
+            # each row as one integer (mixed radix), unless that could overflow
+            radix = columns.max(axis=0).astype(np.int64) + 1
+            if float(np.prod(radix.astype(float))) < 2.0**62:
+                weights = np.cumprod(np.concatenate([[1], radix[:-1]]))
+                keys, inverse = np.unique(columns @ weights, return_inverse=True)
+                rows = [tuple(r) for r in ((keys[:, None] // weights) % radix).tolist()]
             else:
-                zeroed[position[iid]] = round(score * 10)
-        top = [iid for r, iid, _ in ranking if r <= TOP]
-        for iid in top:
-            top_flags[position[iid]] = 1
-        ignored = tuple(q for q in self._conditional if q in hidden and q in values)
-        counted = tuple(
-            (q, v if isinstance(v, str) else tuple(v))
-            for q, v in values.items()
-            if q in stakeholder and q not in hidden
-        )
-        excluded.sort(key=sort_name.__getitem__)  # as the assessment lists them
-        # instrument and question ids are identifiers: nothing in them needs escaping in JSON
-        fragment = (
-            f'"top": {_ids(top)}, "ranking": ['
-            + ", ".join([f'{{"rank": {r}, "id": "{iid}", "score": {score!r}}}' for r, iid, score in ranking])
-            + f'], "excluded": {_ids(excluded)}, "ignored_answers": {_ids(ignored)}'
-        )
-        return Scored(
-            zeroed=tuple(zeroed),
-            squares=tuple([z * z for z in zeroed]),
-            excluded_flags=tuple(excluded_flags),
-            top_flags=tuple(top_flags),
-            ranking=tuple(ranking),
-            excluded=tuple(excluded),
-            ignored=ignored,
-            counted=counted,
-            fragment=fragment,
-        )
+                unique, inverse = np.unique(columns, axis=0, return_inverse=True)
+                rows = [tuple(r) for r in unique.tolist()]
+        results = []
+        for row in rows:
+            result = memo.get(row)
+            if result is None:
+                if len(memo) >= MEMO_SIZE:
+                    memo.clear()
+                result = memo[row] = work(row)
+            results.append(result)
+        return [results[i] for i in inverse.reshape(-1).tolist()]
+
+    def _visibility(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which questions each respondent is shown, and the index of their total weight."""
+        shown = self._per_distinct(codes[:, self._deciders], self._shown, self._shown_for)
+        visible = np.array([s[0] for s in shown], bool).reshape(codes.shape)
+        weights = np.array([s[1] for s in shown], np.intp)
+        return visible, weights
+
+    def _shown_for(self, decider_codes: tuple[int, ...]) -> tuple[np.ndarray, int]:
+        questionnaire = self.questionnaire
+        resolved = resolve(questionnaire, self._answers(self._deciders, decider_codes))
+        asked = resolved.visible(questionnaire)
+        shown = {q.id for q in asked}
+        weight = sum(q.weight for q in asked) or 1
+        if weight not in self._weight_index:
+            self._weight_index[weight] = len(self._weights)
+            self._weights.append(weight)
+            self._table = None
+        return np.array([q.id in shown for q in questionnaire.questions], bool), self._weight_index[weight]
+
+    def _score_table(self) -> np.ndarray:
+        """Score in tenths for (total weight, sum of w * r + offset)."""
+        if self._table is None:
+            span = range(-self._offset, self._offset + 1)
+            self._table = np.array(
+                [[round(score_from_total(t, w) * 10) for t in span] for w in self._weights], np.int64
+            ).reshape(len(self._weights), len(span))
+        return self._table
+
+    def _grow(self, position: int) -> None:
+        """Rows of points and exclusions for the answer codes of one question not yet worked out."""
+        known = self._points[position].shape[0]
+        values = self.codes.values[position]
+        if known == len(values):
+            return
+        question = self.questionnaire.questions[position]
+        scorer = self.scorer
+        index = {iid: j for j, iid in enumerate(self.ids)}
+        points = np.zeros((len(values) - known, len(self.ids)), np.int32)
+        excludes = np.zeros(points.shape, bool)
+        for row, value in enumerate(values[known:]):
+            assert value is not None
+            if question.weight:
+                for iid, p in scorer.raw_points(question, value).items():
+                    points[row, index[iid]] = question.weight * max(-2, min(2, p))
+            for v in [value] if isinstance(value, str) else value:
+                for iid in scorer.excluders.get((question.id, v), ()):
+                    excludes[row, index[iid]] = True
+        self._points[position] = np.vstack([self._points[position], points])
+        self._excludes[position] = np.vstack([self._excludes[position], excludes])
+
+    def _totals(self, answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each respondent's sum of w * r per instrument, and who is screened out of what."""
+        totals = np.zeros((answers.shape[0], len(self.ids)), np.int32)
+        excluded = np.zeros(totals.shape, bool)
+        for position in range(answers.shape[1]):
+            self._grow(position)
+            column = answers[:, position]
+            if position in self._scored_pos:
+                totals += self._points[position][column]
+            if self._excludes[position].any():
+                excluded |= self._excludes[position][column]
+        for (j, inst, positions), memo in zip(self._checks, self._checked, strict=True):
+            fails = partial(self._fails, inst, positions)
+            excluded[:, j] |= np.array(self._per_distinct(answers[:, positions], memo, fails), bool)
+        return totals, excluded
+
+    def _fails(self, inst: Instrument, positions: list[int], codes: tuple[int, ...]) -> bool:
+        """Whether one of the instrument's precondition checks is false for these answers."""
+        answers = self._answers(positions, codes)
+        return any(pre.check is not None and evaluate(pre.check, answers) is False for pre in inst.preconditions)
 
 
-def _ids(ids: Iterable[str]) -> str:
-    return "[" + ", ".join([f'"{i}"' for i in ids]) + "]"
+def _check_questions(inst: Instrument) -> list[str]:
+    return [q for pre in inst.preconditions if pre.check is not None for q in questions_in(pre.check)]
