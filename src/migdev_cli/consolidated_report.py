@@ -63,7 +63,7 @@ class ReportCollector:
             respondent = people[i]
             flags = batch.excluded[i]
             answers = None
-            key = respondent.key if respondent.key is not None else tuple(sorted(map(repr, respondent.values.items())))
+            key: tuple[Any, ...] = tuple(respondent.codes or ()) or tuple(sorted(map(repr, respondent.values.items())))
             for iid in [ids[j] for j in by_name if flags[j]]:
                 if (iid, key) not in self._cache:
                     if len(self._cache) >= REASONS_KEPT:

@@ -104,7 +104,6 @@ class Respondent:
     id: str | None = None  # the export's _id, KEY, _uuid or instanceID
     stakeholder: str | None = None
     organisation: str | None = None
-    key: tuple[tuple[str, str | tuple[str, ...]], ...] | None = None  # the answers, hashable
     codes: list[int] | None = None  # the answers as AnswerCodes, one per question (0: no answer)
 
 
@@ -342,7 +341,6 @@ class Columns:
             bad(col.header or f"column {col.index + 1}", col.message or "unknown column")
 
         values: dict[str, Value] = {}
-        key: list[tuple[str, str | tuple[str, ...]]] = []
         assert self.codes is not None
         codes = [0] * len(self.codes.values)
         for question, combined, split, getter, parsed, position in self._readers:
@@ -351,15 +349,7 @@ class Columns:
             if value is _MISSING:
                 try:
                     answer = _question_value(question, cells, combined, split)
-                    value = (
-                        None
-                        if answer is None
-                        else (
-                            answer,
-                            answer if isinstance(answer, str) else tuple(answer),
-                            self.codes.code(position, answer),
-                        )
-                    )
+                    value = None if answer is None else (answer, self.codes.code(position, answer))
                 except ValueError as exc:
                     value = exc
                 if len(parsed) > _PARSED_SIZE:
@@ -371,8 +361,7 @@ class Columns:
                 bad(combined.header if combined else question.id, str(value))
             else:
                 values[question.id] = value[0]
-                key.append((question.id, value[1]))
-                codes[position] = value[2]
+                codes[position] = value[1]
         if not values and not problems:
             bad("", "answers no question of the questionnaire")
 
@@ -392,7 +381,6 @@ class Columns:
             id=next((cells[i] for i in self.ids if cells[i]), None),
             stakeholder=stakeholder or None,
             organisation=(cells[self.organisation.index] or None) if self.organisation else None,
-            key=tuple(key),
             codes=codes,
         )
 

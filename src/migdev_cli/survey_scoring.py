@@ -121,33 +121,67 @@ class Batch:
         ids = self.scorer.ids
         return [[ids[j] for j in row[:k]] for row, k in zip(self.order.tolist(), self.top_count.tolist(), strict=True)]
 
-    def json_fragments(self) -> list[str]:
-        """Each respondent's JSON members "top" to "ignored_answers"."""
+    def compact(self) -> Compact:
+        """What the JSON text of these respondents is made from, in small integer arrays."""
         scorer = self.scorer
+        small = np.int16 if len(scorer.ids) < 30_000 else np.int32
+        return Compact(
+            order=self.order.astype(small),
+            ranks=self.ranks.astype(small),
+            scores=self.sorted_scores.astype(np.int16),
+            included=self.included.astype(small),
+            top_count=self.top_count.astype(small),
+            excluded=np.packbits(self.excluded[:, scorer._by_name], axis=1),
+            ignored=np.packbits(self.ignored, axis=1),
+        )
+
+
+@dataclass(frozen=True)
+class Compact:
+    """Respondents' results as a batch's JSON text needs them: per respondent, the instruments in
+    ranked order (``order``), their ranks and scores (tenths) in that order, how many are ranked
+    (``included``) and how many are in the top; the excluded (by name) and ignored answers as bits."""
+
+    order: np.ndarray
+    ranks: np.ndarray
+    scores: np.ndarray
+    included: np.ndarray
+    top_count: np.ndarray
+    excluded: np.ndarray
+    ignored: np.ndarray
+
+    def json_text(self, scorer: SurveyScorer, heads: list[str]) -> str:
+        """One JSON object per respondent, each ending in a line break: ``heads[i]`` (the members
+        before "top", each followed by ", ") then "top", "ranking", "excluded" and "ignored_answers".
+
+        The text is an array of pieces (array lookups of pieces made once), joined once."""
         n = len(scorer.ids)
-        entries = scorer._entries
-        keys = ((self.ranks.astype(np.int64) * n + self.order) * 1024 + self.sorted_scores).tolist()
+        order, ranks = self.order.astype(np.intp), self.ranks.astype(np.intp)
+        parts = np.empty((len(heads), 2 * n + 2), object)
         tops = scorer._top_texts
-        top_keys = self.order[:, : max(1, int(self.top_count.max(initial=0)))].tolist()
-        excluded = _row_bytes(self.excluded[:, scorer._by_name])
-        ignored = _row_bytes(self.ignored)
+        top_count = self.top_count.tolist()
+        top_keys = order[:, : max(1, max(top_count, default=0))].tolist()
+        parts[:, 0] = [
+            f'{{{head}"top": {tops[tuple(top[:m])]}, "ranking": ['
+            for head, top, m in zip(heads, top_keys, top_count, strict=True)
+        ]
+        ranked = parts[:, 1 : 2 * n + 1]
+        ranked[:, 0::2] = scorer._rank_texts[ranks]
+        ranked[:, 0] = scorer._first_rank_texts[ranks[:, 0]]
+        ranked[:, 1::2] = scorer._entry_texts(order * 1001 + self.scores)
+        ranked[np.repeat(np.arange(n) >= self.included[:, None], 2, axis=1)] = ""
         excluded_texts, ignored_texts = scorer._excluded_texts, scorer._ignored_texts
-        out = []
-        for row, k, top, m, ex, ig in zip(
-            keys, self.included.tolist(), top_keys, self.top_count.tolist(), excluded, ignored, strict=True
-        ):
-            out.append(
-                f'"top": {tops[tuple(top[:m])]}, "ranking": [{", ".join(map(entries.__getitem__, row[:k]))}], '
-                f'"excluded": {excluded_texts[ex]}, "ignored_answers": {ignored_texts[ig]}'
-            )
-        return out
+        parts[:, -1] = [
+            f'], "excluded": {excluded_texts[ex]}, "ignored_answers": {ignored_texts[ig]}}}\n'
+            for ex, ig in zip(_row_bytes(self.excluded), _row_bytes(self.ignored), strict=True)
+        ]
+        return "".join(parts.ravel().tolist())
 
 
-def _row_bytes(flags: np.ndarray) -> list[bytes]:
-    """Each row of a boolean matrix as a short hashable key."""
-    if flags.shape[1] == 0:
-        return [b""] * flags.shape[0]
-    packed = np.packbits(flags, axis=1)
+def _row_bytes(packed: np.ndarray) -> list[bytes]:
+    """Each row of a matrix of packed bits as a short hashable key."""
+    if packed.shape[1] == 0:
+        return [b""] * packed.shape[0]
     step = packed.shape[1]
     blob = packed.tobytes()
     return [blob[i : i + step] for i in range(0, len(blob), step)]
@@ -210,11 +244,10 @@ class SurveyScorer:
         ]
         self._checked: list[dict[tuple[int, ...], bool]] = [{} for _ in self._checks]
         n = len(self.ids)
-        self._entries = _Texts(
-            lambda key: (
-                f'{{"rank": {key // 1024 // n}, "id": "{self.ids[key // 1024 % n]}", "score": {key % 1024 / 10!r}}}'
-            )
-        )
+        # pieces of the JSON text: '{"rank": R, "id": "' and 'ID", "score": S}' (see Batch.json_text)
+        self._first_rank_texts = np.array([f'{{"rank": {r}, "id": "' for r in range(n + 1)], object)
+        self._rank_texts = np.array([f', {{"rank": {r}, "id": "' for r in range(n + 1)], object)
+        self._entries: np.ndarray = np.full(n * 1001, None, object)  # id * 1001 + score in tenths
         self._top_texts = _Texts(lambda key: _ids(self.ids[j] for j in key))
         self._excluded_texts = _Texts(lambda key: _ids(self.ids[by_name[j]] for j in _unpack(key, n)))
         self._ignored_texts = _Texts(
@@ -252,6 +285,15 @@ class SurveyScorer:
                 self._memo.popitem(last=False)
         return hit
 
+    def _entry_texts(self, keys: np.ndarray) -> np.ndarray:
+        """'ID", "score": S}' for each key (instrument position * 1001 + score in tenths)."""
+        entries = self._entries
+        for key in np.unique(keys).tolist():
+            if entries[key] is None:
+                entries[key] = f'{self.ids[key // 1001]}", "score": {key % 1001 / 10!r}}}'
+        found: np.ndarray = entries[keys]
+        return found
+
     # ----------------------------------------------------------------- the arithmetic
 
     def _answers(self, positions: Sequence[int], codes: Sequence[int]) -> dict[str, Value]:
@@ -259,8 +301,11 @@ class SurveyScorer:
         values = self.codes.values
         return {questions[p].id: values[p][c] for p, c in zip(positions, codes, strict=True) if c}  # type: ignore[misc]
 
-    def _per_distinct(self, columns: np.ndarray, memo: dict[tuple[int, ...], Any], work: Callable) -> list[Any]:
-        """``work(codes)`` for each row of ``columns``, worked out once per distinct row."""
+    def _per_distinct(
+        self, columns: np.ndarray, memo: dict[tuple[int, ...], Any], work: Callable
+    ) -> tuple[list[Any], np.ndarray]:
+        """``work(codes)`` once per distinct row of ``columns``: the results, and for each row the
+        index of its result."""
         if columns.shape[1] == 0:
             rows: list[tuple[int, ...]] = [()]
             inverse = np.zeros(columns.shape[0], np.intp)
@@ -282,14 +327,14 @@ class SurveyScorer:
                     memo.clear()
                 result = memo[row] = work(row)
             results.append(result)
-        return [results[i] for i in inverse.reshape(-1).tolist()]
+        return results, inverse.reshape(-1)
 
     def _visibility(self, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which questions each respondent is shown, and the index of their total weight."""
-        shown = self._per_distinct(codes[:, self._deciders], self._shown, self._shown_for)
-        visible = np.array([s[0] for s in shown], bool).reshape(codes.shape)
+        shown, which = self._per_distinct(codes[:, self._deciders], self._shown, self._shown_for)
+        visible = np.array([s[0] for s in shown], bool).reshape(len(shown), codes.shape[1])
         weights = np.array([s[1] for s in shown], np.intp)
-        return visible, weights
+        return visible[which], weights[which]
 
     def _shown_for(self, decider_codes: tuple[int, ...]) -> tuple[np.ndarray, int]:
         questionnaire = self.questionnaire
@@ -347,7 +392,8 @@ class SurveyScorer:
                 excluded |= self._excludes[position][column]
         for (j, inst, positions), memo in zip(self._checks, self._checked, strict=True):
             fails = partial(self._fails, inst, positions)
-            excluded[:, j] |= np.array(self._per_distinct(answers[:, positions], memo, fails), bool)
+            fail, which = self._per_distinct(answers[:, positions], memo, fails)
+            excluded[:, j] |= np.array(fail, bool)[which]
         return totals, excluded
 
     def _fails(self, inst: Instrument, positions: list[int], codes: tuple[int, ...]) -> bool:
