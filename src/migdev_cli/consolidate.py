@@ -37,9 +37,9 @@ from .conditions import evaluate
 from .errors import DataError, MigdevError, Problem
 from .loader import MAX_PROBLEMS
 from .models import Instrument, Questionnaire
-from .survey_columns import Columns, Respondent, Skipped
+from .survey_columns import Columns, Respondent, Responses, Skipped
 from .survey_scoring import BATCH, TOP, Batch, Scored, SurveyScorer
-from .survey_table import open_table
+from .survey_table import TableRow, open_table
 from .xlsform import STAKEHOLDER_CHOICES
 
 UNSPECIFIED_GROUP = "unspecified"
@@ -216,7 +216,7 @@ class Consolidator:
         self.count += len(people)
         if self.by_group:  # the overall sums are the groups' sums, added up at the end
             index: dict[str, int] = {}
-            member = np.array([index.setdefault(p.stakeholder or UNSPECIFIED_GROUP, len(index)) for p in people])
+            member = np.array([index.setdefault(g or UNSPECIFIED_GROUP, len(index)) for g in people.stakeholders])
             for group, k in index.items():
                 totals = self.groups.get(group)
                 if totals is None:
@@ -240,9 +240,9 @@ class Consolidator:
             self.hidden_count[qid] += int(column.sum())
             rows = self.hidden.setdefault(qid, [])
             if len(rows) < MAX_ROWS_LISTED:
-                rows.extend(people[i].row for i in np.flatnonzero(column)[: MAX_ROWS_LISTED - len(rows)].tolist())
+                rows.extend(people.rows[i] for i in np.flatnonzero(column)[: MAX_ROWS_LISTED - len(rows)].tolist())
         for i in range(min(SHOWN - len(self.first), len(people))):
-            self.first.append((people[i], batch.scored(i)))
+            self.first.append((batch.respondent(i), batch.scored(i)))
 
     def disagreement(self) -> list[QuestionSpread]:
         """Stakeholder questions answered by at least two respondents, most disputed first."""
@@ -343,7 +343,7 @@ def consolidate(
     consolidator = Consolidator(scorer, by_group=grouped)
     coded = [replace(r, codes=scorer.encode(r.values)) for r in people]
     for start in range(0, len(coded), BATCH):
-        consolidator.add(scorer.score_batch(coded[start : start + BATCH]))
+        consolidator.add(scorer.score_batch(Responses.of(coded[start : start + BATCH], len(scorer.codes.values))))
     return consolidator.result()
 
 
@@ -410,20 +410,13 @@ def assess_responses(
     rows = skipped_count = problem_count = 0
     skipped: list[Skipped] = []
     problems: list[Problem] = []
-    pending: list[Respondent] = []
+    pending: list[TableRow] = []
 
-    def score_pending() -> None:
-        if pending and not (skipped_count and not skip_invalid):
-            batch = scorer.score_batch(pending)
-            consolidator.add(batch)
-            if on_batch is not None:
-                on_batch(batch)
+    def read_pending() -> None:
+        nonlocal skipped_count, problem_count
+        people, bad = columns.read_batch(pending)
         pending.clear()
-
-    for row in table.rows:
-        rows += 1
-        item = columns.read(row)
-        if isinstance(item, Skipped):
+        for item in bad:
             skipped_count += 1
             problem_count += len(item.problems)
             if len(skipped) < MAX_SKIPPED_KEPT:
@@ -432,13 +425,20 @@ def assess_responses(
                 problems.extend(item.problems)
             if skip_invalid and on_skipped is not None:
                 on_skipped(item)
-            continue
         if skipped_count and not skip_invalid:
-            continue  # the import fails: the other rows are only checked
-        pending.append(item)
+            return  # the import fails: the other rows are only checked
+        if len(people):
+            batch = scorer.score_batch(people)
+            consolidator.add(batch)
+            if on_batch is not None:
+                on_batch(batch)
+
+    for row in table.rows:
+        rows += 1
+        pending.append(row)
         if len(pending) >= BATCH:
-            score_pending()
-    score_pending()
+            read_pending()
+    read_pending()
 
     if skipped_count and not skip_invalid:
         raise DataError(_capped(problems, problem_count, name))

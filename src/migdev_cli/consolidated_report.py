@@ -41,7 +41,7 @@ def _reasons(scorer: Any, inst: Any, answers: dict[str, Any]) -> list[str]:
 
 
 class ReportCollector:
-    """Fed each respondent as the survey is read (``on_respondent``): counts, for every instrument a
+    """Fed each batch of respondents as the survey is read (``on_batch``): counts, for every instrument a
     respondent's answers exclude, each distinct reason; keeps the first rows for the annex."""
 
     def __init__(self, scorer: SurveyScorer) -> None:
@@ -56,11 +56,13 @@ class ReportCollector:
         room = ANNEX_ROWS - len(self.rows)
         if room > 0:
             tops = batch.tops()
-            self.rows.extend((p.row, respondent_label(p), top) for p, top in zip(people[:room], tops, strict=False))
+            self.rows.extend(
+                (people.rows[i], respondent_label(batch.respondent(i)), tops[i]) for i in range(min(room, len(people)))
+            )
         ids = batch.scorer.ids
         by_name = batch.scorer._by_name
         for i in np.flatnonzero(batch.excluded.any(axis=1)).tolist():
-            respondent = people[i]
+            respondent = batch.respondent(i)
             flags = batch.excluded[i]
             answers = None
             key: tuple[Any, ...] = tuple(respondent.codes or ()) or tuple(sorted(map(repr, respondent.values.items())))

@@ -107,6 +107,68 @@ class Respondent:
     codes: list[int] | None = None  # the answers as AnswerCodes, one per question (0: no answer)
 
 
+@dataclass
+class Responses:
+    """A batch of respondents read from an export, in file order: who answered, and their answers
+    as codes (:class:`AnswerCodes`), one row per respondent and one column per question."""
+
+    rows: list[int]
+    ids: list[str | None]
+    stakeholders: list[str | None]
+    organisations: list[str | None]
+    codes: Any  # a numpy array of int32: respondents x questions
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def respondent(self, i: int, codes: AnswerCodes) -> Respondent:
+        """Respondent ``i`` with their answers."""
+        row = self.codes[i].tolist()
+        values: dict[str, Value] = {}
+        for q, p in codes.position.items():
+            value = codes.values[p][row[p]]
+            if value is not None:
+                values[q] = value
+        return Respondent(self.rows[i], values, self.ids[i], self.stakeholders[i], self.organisations[i], row)
+
+    @classmethod
+    def of(cls, people: list[Respondent], size: int) -> Responses:
+        """Respondents (with their ``codes``, ``size`` of them each) as a batch."""
+        import numpy as np
+
+        return cls(
+            [p.row for p in people],
+            [p.id for p in people],
+            [p.stakeholder for p in people],
+            [p.organisation for p in people],
+            np.array([p.codes or [0] * size for p in people], np.int32).reshape(len(people), size),
+        )
+
+
+class _Parsed(dict[Any, int]):
+    """One question's cell text(s) -> answer code (0: unanswered, -1: a problem), worked out on first
+    sight (the slow, exact reading of the row then names the problem)."""
+
+    def __init__(self, question: Question, combined: Column | None, split: list[Column], codes: AnswerCodes) -> None:
+        super().__init__()
+        self.question, self.combined, self.split, self.codes = question, combined, split, codes
+        self.indices = [x.index for x in ([combined] if combined else []) + split]
+        self.position = codes.position[question.id]
+
+    def __missing__(self, text: Any) -> int:
+        if len(self) > _PARSED_SIZE:
+            self.clear()
+        cells = dict(zip(self.indices, [text] if len(self.indices) == 1 else text, strict=True))
+        try:
+            answer = _question_value(self.question, cells, self.combined, self.split)
+        except ValueError:
+            code = -1
+        else:
+            code = 0 if answer is None else self.codes.code(self.position, answer)
+        self[text] = code
+        return code
+
+
 class AnswerCodes:
     """Each distinct answer to each question of a questionnaire as a small integer, 1, 2, ... in the
     order they are met (0 is no answer), so that a survey's answers can be scored as arrays.
@@ -234,6 +296,7 @@ class Columns:
     organisation: Column | None = None
     ids: list[int] = field(default_factory=list)
     codes: AnswerCodes | None = None
+    _parsed: dict[int, _Parsed] = field(default_factory=dict)
     # per question: its columns' cells and its answer per distinct cell text(s), worked out
     # once (exports repeat them)
     _readers: list[tuple[Question, Column | None, list[Column], Any, dict[Any, Any], int]] = field(default_factory=list)
@@ -273,17 +336,19 @@ class Columns:
             if c.kind == "choice" and c.question is not None:
                 split.setdefault(c.question, []).append(c)
         lowered = [h.strip().lower() for h in header]
-        result = cls(name, questionnaire, header, columns, codes=AnswerCodes(questionnaire))
+        codes = AnswerCodes(questionnaire)
+        result = cls(name, questionnaire, header, columns, codes=codes)
         result.questions = [
             (q, combined.get(q.id), split.get(q.id, []))
             for q in questionnaire.questions
             if q.id in combined or q.id in split
         ]
-        position = result.codes.position if result.codes else {}
+        position = codes.position
         result._readers = [
             (q, c, sp, itemgetter(*[x.index for x in ([c] if c else []) + sp]), {}, position[q.id])
             for q, c, sp in result.questions
         ]
+        result._parsed = {position: _Parsed(q, c, sp, codes) for q, c, sp, _, _, position in result._readers}
         result.unknown = [c for c in columns if c.kind == "unknown"]
         result.group = next((c for c in columns if c.kind == "stakeholder"), None)
         result.organisation = next((c for c in columns if c.kind == "organisation"), None)
@@ -384,6 +449,84 @@ class Columns:
             codes=codes,
         )
 
+    def read_batch(self, rows: list[TableRow]) -> tuple[Responses, list[Skipped]]:
+        """Rows as respondents, in file order, and the rows that have problems.
+
+        Rows whose cells are plainly fine are read a column at a time (each distinct cell text of a
+        question is parsed once); any other row is read by :meth:`read`, which names its problems."""
+        import numpy as np
+
+        width = len(self.header)
+        assert self.codes is not None
+        size = len(self.codes.values)
+        unknown = [c.index for c in self.unknown]
+        everything = [row.cells for row in rows]
+        if (
+            all(row.problem is None and (row.lines is None or row.lines[0] == row.lines[1]) for row in rows)
+            and set(map(len, everything)) <= {width}
+            and max(map(len, map("".join, everything)), default=0) <= MAX_CELL_CHARS  # so is every cell
+            and not any(cells[i] for cells in everything for i in unknown)
+        ):
+            plain = list(range(len(rows)))  # the usual case: every row is plainly fine
+        else:
+            plain = [
+                n
+                for n, row in enumerate(rows)
+                if row.problem is None
+                and len(row.cells) == width
+                and (row.lines is None or row.lines[1] == row.lines[0])
+                and max(map(len, row.cells)) <= MAX_CELL_CHARS
+                and not any(row.cells[i] for i in unknown)
+            ]
+        cells = [rows[n].cells for n in plain]
+        codes = np.zeros((len(plain), size), np.int32)
+        for *_, getter, _, position in self._readers:
+            found = map(self._parsed[position].__getitem__, map(getter, cells))
+            codes[:, position] = np.fromiter(found, np.int32, len(cells))
+        fine: Any = (codes >= 0).all(axis=1) & (codes > 0).any(axis=1)  # no problem, and some answer
+        group, organisation = self.group, self.organisation
+        groups: list[str] = list(map(itemgetter(group.index), cells)) if group else [""] * len(cells)
+        if group is not None:
+            fine &= np.array([not g or g in STAKEHOLDER_CHOICES for g in groups], bool)
+        organisations = list(map(itemgetter(organisation.index), cells)) if organisation else [""] * len(cells)
+        if len(self.ids) == 1:
+            ids: list[str | None] = [c or None for c in map(itemgetter(self.ids[0]), cells)]
+        else:
+            ids = [next((c[i] for i in self.ids if c[i]), None) for c in cells]
+        if len(plain) == len(rows) and fine.all():  # the usual case
+            return Responses(
+                [row.row for row in rows],
+                ids,
+                [g or None for g in groups],
+                [o or None for o in organisations],
+                codes,
+            ), []
+        people = Responses([], [], [], [], codes[:0])
+        kept: list[Any] = []
+        skipped: list[Skipped] = []
+        fine_rows: list[bool] = fine.tolist()
+        ready = {n: k for k, n in enumerate(plain) if fine_rows[k]}
+        for n, row in enumerate(rows):
+            k = ready.get(n)
+            if k is None:
+                item = self.read(row)
+                if isinstance(item, Skipped):
+                    skipped.append(item)
+                    continue
+                people.rows.append(item.row)
+                people.ids.append(item.id)
+                people.stakeholders.append(item.stakeholder)
+                people.organisations.append(item.organisation)
+                kept.append(item.codes or [0] * size)
+            else:
+                people.rows.append(row.row)
+                people.ids.append(ids[k])
+                people.stakeholders.append(groups[k] or None)
+                people.organisations.append(organisations[k] or None)
+                kept.append(codes[k])
+        people.codes = np.array(kept, np.int32).reshape(len(kept), size)
+        return people, skipped
+
     def retired_column_warnings(self) -> list[str]:
         """One warning per column of a question the questionnaire has dropped (it is set aside)."""
         return [
@@ -406,7 +549,7 @@ def _span(row: TableRow) -> str:
     return f" (lines {row.lines[0]}-{row.lines[1]} were read as one row: an unbalanced quote?)"
 
 
-def _question_value(question: Question, cells: list[str], combined: Column | None, split: list[Column]) -> Value | None:
+def _question_value(question: Question, cells: Any, combined: Column | None, split: list[Column]) -> Value | None:
     """The answer in one row, or None when the question is unanswered; ValueError when invalid."""
     text = cells[combined.index] if combined else ""
     if question.type != "multiple":

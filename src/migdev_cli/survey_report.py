@@ -44,6 +44,7 @@ class JsonSpool:
         self.file: IO[bytes] = tempfile.TemporaryFile("w+b")
         self.count = 0
         self.scorer: SurveyScorer | None = None
+        self._strings: dict[str | None, str] = {}  # stakeholder groups and organisations as JSON
 
     def close(self) -> None:
         self.file.close()
@@ -57,10 +58,17 @@ class JsonSpool:
     def add(self, batch: Batch) -> None:
         """Keep the respondents of one batch."""
         self.scorer = batch.scorer
+        people = batch.people
+        known = self._strings
+        if len(known) > 10_000:
+            known.clear()
+        for text in {*people.stakeholders, *people.organisations}.difference(known):
+            known[text] = _string(text)
         heads = [
-            f'"row": {r.row}, "id": {_string(r.id)}, "stakeholder": {_string(r.stakeholder)}, '
-            f'"organisation": {_string(r.organisation)}, '
-            for r in batch.people
+            f'"row": {row}, "id": {_string(id_)}, "stakeholder": {known[group]}, "organisation": {known[org]}, '
+            for row, id_, group, org in zip(
+                people.rows, people.ids, people.stakeholders, people.organisations, strict=True
+            )
         ]
         # our own temporary file, read back by this process only
         pickle.dump((heads, batch.compact()), self.file, protocol=pickle.HIGHEST_PROTOCOL)

@@ -32,7 +32,7 @@ from .answers import Value, resolve
 from .conditions import evaluate, questions_in
 from .models import Instrument, Questionnaire
 from .scoring import Scorer, score_from_total
-from .survey_columns import AnswerCodes, Respondent
+from .survey_columns import AnswerCodes, Respondent, Responses
 
 TOP = 3
 MEMO_SIZE = 10_000  # distinct combinations remembered per lookup (memory stays bounded)
@@ -75,7 +75,7 @@ def _ids(ids: Iterable[str]) -> str:
 class Batch:
     """The results of a batch of respondents, as arrays over (respondent, instrument)."""
 
-    def __init__(self, scorer: SurveyScorer, people: list[Respondent], codes: np.ndarray) -> None:
+    def __init__(self, scorer: SurveyScorer, people: Responses, codes: np.ndarray) -> None:
         self.scorer = scorer
         self.people = people
         n = len(scorer.ids)
@@ -115,6 +115,10 @@ class Batch:
         excluded = tuple(ids[j] for j in scorer._by_name if self.excluded[i, j])
         ignored = tuple(scorer._stakeholder_ids[k] for k in np.flatnonzero(self.ignored[i]))
         return Scored(ranking, excluded, ignored)
+
+    def respondent(self, i: int) -> Respondent:
+        """Respondent ``i``, with their answers."""
+        return self.people.respondent(i, self.scorer.codes)
 
     def tops(self) -> list[list[str]]:
         """Each respondent's instruments ranked 1 to TOP, best first."""
@@ -257,9 +261,9 @@ class SurveyScorer:
 
     # ----------------------------------------------------------------- batches
 
-    def score_batch(self, people: list[Respondent]) -> Batch:
+    def score_batch(self, people: Responses) -> Batch:
         """Every respondent of ``people`` scored (their ``codes`` come from the same :class:`AnswerCodes`)."""
-        codes = np.array([p.codes for p in people], dtype=np.int32).reshape(len(people), len(self.codes.values))
+        codes = people.codes.copy()
         for position, code in self._designer_codes:
             codes[:, position] = code
         return Batch(self, people, codes)
@@ -280,7 +284,8 @@ class SurveyScorer:
         key = tuple(row)
         hit = self._memo.get(key)
         if hit is None:
-            hit = self._memo[key] = self.score_batch([Respondent(0, dict(values), codes=row)]).scored(0)
+            one = Responses.of([Respondent(0, dict(values), codes=row)], len(row))
+            hit = self._memo[key] = self.score_batch(one).scored(0)
             if len(self._memo) > MEMO_SIZE:
                 self._memo.popitem(last=False)
         return hit
