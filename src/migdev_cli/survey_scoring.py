@@ -36,7 +36,8 @@ from .survey_columns import AnswerCodes, Respondent, Responses
 
 TOP = 3
 MEMO_SIZE = 10_000  # distinct combinations remembered per lookup (memory stays bounded)
-BATCH = 4096  # respondents scored together
+BATCH = 256  # respondents scored together: small enough that the arrays of a batch stay below the size
+# the C allocator hands back to the system on every free (larger batches measured slower)
 _TEXT_SIZE = 200_000  # JSON snippets remembered
 
 
@@ -192,10 +193,10 @@ def _row_bytes(packed: np.ndarray) -> list[bytes]:
 
 
 def _unpack(key: bytes, size: int) -> list[int]:
-    if not size:
-        return []
-    bits = np.unpackbits(np.frombuffer(key, np.uint8))[:size]
-    return np.flatnonzero(bits).tolist()
+    """The positions of the bits set in the first ``size`` bits of ``key`` (a row of packed bits)."""
+    bits = int.from_bytes(key, "big")
+    last = len(key) * 8 - 1
+    return [j for j in range(size) if bits >> (last - j) & 1]
 
 
 class SurveyScorer:
@@ -293,10 +294,12 @@ class SurveyScorer:
     def _entry_texts(self, keys: np.ndarray) -> np.ndarray:
         """'ID", "score": S}' for each key (instrument position * 1001 + score in tenths)."""
         entries = self._entries
-        for key in np.unique(keys).tolist():
-            if entries[key] is None:
-                entries[key] = f'{self.ids[key // 1001]}", "score": {key % 1001 / 10!r}}}'
         found: np.ndarray = entries[keys]
+        missing = np.equal(found, None)  # type: ignore[call-overload]
+        if missing.any():
+            for key in np.unique(keys[missing]).tolist():
+                entries[key] = f'{self.ids[key // 1001]}", "score": {key % 1001 / 10!r}}}'
+            found = entries[keys]
         return found
 
     # ----------------------------------------------------------------- the arithmetic
