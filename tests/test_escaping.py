@@ -92,9 +92,9 @@ def test_internal_error_text_is_escaped() -> None:
     import typer
     from typer.testing import CliRunner
 
-    from migdev_cli.cli import _Group
+    from migdev_cli.cli_group import MigdevGroup
 
-    buggy = typer.Typer(cls=_Group)
+    buggy = typer.Typer(cls=MigdevGroup)
 
     @buggy.command()
     def crash() -> None:

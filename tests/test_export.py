@@ -23,8 +23,9 @@ from migdev_cli.answers_file import load_answers
 from migdev_cli.catalog import builtin_data_dir, load_catalog
 from migdev_cli.cli import app
 from migdev_cli.export import render_json, render_markdown
-from migdev_cli.report import FIT_LABELS, build_report
+from migdev_cli.report import build_report
 from migdev_cli.report_markdown import md_inline
+from migdev_cli.report_wording import FIT_LABELS
 from migdev_cli.scoring import PackageItem
 from migdev_cli.session import export_interactively
 

@@ -1,5 +1,6 @@
 """Command-line conventions: global options before or after the command, shell completion
-(bash, zsh, fish) and the examples that end each command's help.
+(bash, zsh, fish), the examples that end each command's help, and what the commands share (the
+catalog the global options name, JSON output, checking an option's value against a vocabulary).
 
 Imported with the CLI, so it imports only the standard library and typer at module level; the
 catalog and the vocabularies are loaded only when the shell asks for a completion.
@@ -7,11 +8,14 @@ catalog and the vocabularies are loaded only when the shell asks for a completio
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 import typer
+
+from .errors import UsageError
 
 # Global options: accepted before or after the command (`migdev instruments list --data-dir DIR`).
 _GLOBAL_VALUED, _GLOBAL_FLAGS = ("--data-dir",), ("--no-builtin",)
@@ -123,3 +127,36 @@ def complete_from(vocabulary: str) -> Any:
         return [(k, v) for k, v in getattr(vocab, vocabulary).items() if k.startswith(incomplete)]
 
     return complete
+
+
+# --------------------------------------------------------------------------- shared by the commands
+
+
+def root_obj(ctx: typer.Context) -> dict[str, Any]:
+    """The global options as the root command stored them (``data_dir``, ``no_builtin``)."""
+    return ctx.find_root().obj or {}
+
+
+def catalog_for(ctx: typer.Context) -> Any:
+    """The catalog that --data-dir and --no-builtin name."""
+    from .catalog import load
+
+    obj = root_obj(ctx)
+    return load(obj.get("data_dir"), obj.get("no_builtin", False))
+
+
+def print_json(data: Any) -> None:
+    """``data`` as indented JSON on standard output."""
+    from .escaping import json_safe
+
+    typer.echo(json_safe(json.dumps(data, indent=2, ensure_ascii=False)))
+
+
+def check_choice(option: str, value: str | None, allowed: dict[str, str]) -> None:
+    """A usage error (with a suggestion) when ``value`` is given and not one of ``allowed``."""
+    from .suggest import did_you_mean
+
+    if value is not None and value not in allowed:
+        raise UsageError(
+            f"{option}: unknown value {value!r}{did_you_mean(value, allowed)}; allowed: {', '.join(allowed)}"
+        )

@@ -20,10 +20,10 @@ from . import __version__
 from .answers import resolve
 from .consolidate import Consolidated, respondent_label
 from .models import Programme
-from .report import brief, join_words
 from .report_blocks import Block, Heading, ListBlock, PageBreak, Paragraph, Table
+from .report_wording import brief, join_words
 from .scoring import TOP
-from .survey_scoring import Batch, SurveyScorer
+from .survey_scoring import Batch
 
 GROUP_TOP = 5
 REASONS_SHOWN = 3
@@ -44,9 +44,7 @@ class ReportCollector:
     """Fed each batch of respondents as the survey is read (``on_batch``): counts, for every instrument a
     respondent's answers exclude, each distinct reason; keeps the first rows for the annex."""
 
-    def __init__(self, scorer: SurveyScorer) -> None:
-        self.scorer = scorer
-        self.instruments = {i.id: i for i in scorer.instruments}
+    def __init__(self) -> None:
         self.reasons: dict[str, Counter[str]] = {}
         self.rows: list[tuple[int, str, list[str]]] = []
         self._cache: dict[tuple[Any, ...], list[str]] = {}
@@ -59,8 +57,9 @@ class ReportCollector:
             self.rows.extend(
                 (people.rows[i], respondent_label(batch.respondent(i)), tops[i]) for i in range(min(room, len(people)))
             )
-        ids = batch.scorer.ids
-        by_name = batch.scorer._by_name
+        survey = batch.scorer
+        ids = survey.ids
+        by_name = survey._by_name
         for i in np.flatnonzero(batch.excluded.any(axis=1)).tolist():
             respondent = batch.respondent(i)
             flags = batch.excluded[i]
@@ -71,9 +70,9 @@ class ReportCollector:
                     if len(self._cache) >= REASONS_KEPT:
                         self._cache.clear()
                     if answers is None:
-                        raw = {**self.scorer.designer, **respondent.values}
-                        answers = resolve(self.scorer.questionnaire, raw).answers
-                    self._cache[(iid, key)] = _reasons(self.scorer.scorer, self.instruments[iid], answers)
+                        raw = {**survey.designer, **respondent.values}
+                        answers = resolve(survey.questionnaire, raw).answers
+                    self._cache[(iid, key)] = _reasons(survey.scorer, survey.scorer.by_id[iid], answers)
                 self.reasons.setdefault(iid, Counter()).update(self._cache[(iid, key)])
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import vocab
-from .report import FIT_LABELS, brief, join_words
 from .report_blocks import Block, Heading, ListBlock, PageBreak, Paragraph, Picture, Run, Table
+from .report_wording import FIT_LABELS, brief, join_words
 from .scoring import NEUTRAL, TOP
 
 ANNEX = "Annex"
