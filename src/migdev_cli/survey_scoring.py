@@ -93,9 +93,7 @@ class Batch:
         self.sorted_scores = np.take_along_axis(self.scores, self.order, axis=1)
         self.included = n - self.excluded.sum(axis=1)
         places = np.arange(1, n + 1)
-        starts = np.ones(self.order.shape, bool)
-        starts[:, 1:] = self.sorted_scores[:, 1:] != self.sorted_scores[:, :-1]
-        self.ranks = np.maximum.accumulate(np.where(starts, places, 0), axis=1)  # along ``order``
+        self.ranks = competition_ranks(self.sorted_scores)  # along ``order``
         in_top = (self.ranks <= TOP) & (places <= self.included[:, None])
         self.top_count = in_top.sum(axis=1)
         self.top = np.zeros(self.order.shape, bool)  # per instrument
@@ -181,6 +179,15 @@ class Compact:
             for ex, ig in zip(_row_bytes(self.excluded), _row_bytes(self.ignored), strict=True)
         ]
         return "".join(parts.ravel().tolist())
+
+
+def competition_ranks(ordered: np.ndarray) -> np.ndarray:
+    """The ranks of each row of scores sorted best first: equal scores share a rank (1, 2, 2, 4)."""
+    places = np.arange(1, ordered.shape[1] + 1)
+    starts = np.ones(ordered.shape, bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    ranks: np.ndarray = np.maximum.accumulate(np.where(starts, places, 0), axis=1)
+    return ranks
 
 
 def _row_bytes(packed: np.ndarray) -> list[bytes]:
