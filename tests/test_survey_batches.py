@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from conftest import answers_strategy
 from migdev_cli.consolidate import Consolidator, consolidate
-from migdev_cli.survey_columns import Columns, Respondent, Responses, Skipped
+from migdev_cli.survey_columns import Columns
+from migdev_cli.survey_respondents import Respondent, Responses, Skipped
 from migdev_cli.survey_scoring import SurveyScorer, competition_ranks
 from migdev_cli.survey_table import open_table
 

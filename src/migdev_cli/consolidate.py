@@ -37,7 +37,8 @@ from .conditions import evaluate
 from .errors import DataError, MigdevError, Problem
 from .loader import MAX_PROBLEMS
 from .models import Instrument, Questionnaire
-from .survey_columns import Columns, Respondent, Responses, Skipped
+from .survey_columns import Columns
+from .survey_respondents import Respondent, Responses, Skipped
 from .survey_scoring import BATCH, TOP, Batch, Scored, SurveyScorer
 from .survey_table import TableRow, open_table
 from .xlsform import STAKEHOLDER_CHOICES

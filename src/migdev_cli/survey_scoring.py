@@ -32,7 +32,7 @@ from .answers import Value, resolve
 from .conditions import evaluate, questions_in
 from .models import Instrument, Questionnaire
 from .scoring import Scorer, score_from_total
-from .survey_columns import AnswerCodes, Respondent, Responses
+from .survey_respondents import AnswerCodes, Respondent, Responses
 
 TOP = 3
 MEMO_SIZE = 10_000  # distinct combinations remembered per lookup (memory stays bounded)
