@@ -17,7 +17,8 @@ from migdev_cli.catalog import load_catalog
 from migdev_cli.cli import app
 from migdev_cli.consolidate import consolidate
 from migdev_cli.scoring import Scorer
-from migdev_cli.survey_columns import Respondent, read_respondents
+from migdev_cli.survey_columns import read_respondents
+from migdev_cli.survey_respondents import Respondent
 from migdev_cli.survey_scoring import SurveyScorer
 from migdev_cli.xlsform import questionnaire_to_xlsform
 

@@ -55,17 +55,12 @@ def _export_responses(
     else:
         from .consolidated_report import GROUP_TOP, ReportCollector, consolidated_blocks, header_text
 
-        collected: list[ReportCollector] = []
-
-        def collect(scorer: Any) -> Any:
-            collected.append(ReportCollector(scorer))
-            return collected[0].add
-
-        result, from_file = read_survey(ctx, path, None, skip_invalid, answers, collect=collect)
+        collected = ReportCollector()
+        result, from_file = read_survey(ctx, path, None, skip_invalid, answers, collected.add)
         # the title block: the answers file's programme, with --programme and --country in its place
         given = {k: v for k, v in (("name", programme.name), ("country", programme.country)) if v}
         programme = dataclasses.replace(from_file or Programme(), **given)
-        blocks = consolidated_blocks(result, collected[0], programme, group_top=top or GROUP_TOP)
+        blocks = consolidated_blocks(result, collected, programme, group_top=top or GROUP_TOP)
         if fmt == "docx":
             from .report_docx import render_docx
 

@@ -46,12 +46,11 @@ def read_survey(
     questionnaire_id: str | None,
     skip_invalid: bool,
     answers: Path | None,
-    on_respondent: Any = None,
-    collect: Any = None,
+    on_batch: Any = None,
 ) -> Any:
     """Read, score and consolidate a survey export; the designer's answers come from ``answers``.
-    Every skipped row (as it is met) and every warning goes to stderr. ``collect``, given the
-    survey's scorer, returns the ``on_respondent`` callback (for what a report gathers)."""
+    Every skipped row (as it is met) and every warning goes to stderr; ``on_batch`` is given each
+    batch of scored respondents (for what the JSON output or a report keeps)."""
     from .consolidate import assess_responses
 
     catalog = catalog_for(ctx)
@@ -61,10 +60,6 @@ def read_survey(
         questionnaire, programme, designer = answers_matching(answers, catalog, questionnaire_id)
     else:
         questionnaire = catalog.questionnaire(questionnaire_id)
-    if collect is not None:
-        from .survey_scoring import SurveyScorer
-
-        on_respondent = collect(SurveyScorer(questionnaire, catalog.instruments.values(), designer))
     result = assess_responses(
         path,
         questionnaire,
@@ -72,7 +67,7 @@ def read_survey(
         designer=designer,
         designer_file=None if answers is None else str(answers),
         skip_invalid=skip_invalid,
-        on_respondent=on_respondent,
+        on_batch=on_batch,
         on_skipped=lambda skipped: typer.echo(visible(skipped.line(), keep=""), err=True),
     )
     if result.skipped_count:

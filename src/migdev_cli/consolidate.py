@@ -26,20 +26,21 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
-from itertools import chain
-from operator import add
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from .answers import Answer, plain_answers
 from .conditions import evaluate
 from .errors import DataError, MigdevError, Problem
 from .loader import MAX_PROBLEMS
 from .models import Instrument, Questionnaire
-from .survey_columns import Columns, Respondent, Skipped
-from .survey_scoring import TOP, Scored, SurveyScorer
-from .survey_table import open_table
+from .survey_columns import Columns
+from .survey_respondents import Respondent, Responses, Skipped
+from .survey_scoring import BATCH, TOP, Batch, Scored, SurveyScorer
+from .survey_table import TableRow, open_table
 from .xlsform import STAKEHOLDER_CHOICES
 
 UNSPECIFIED_GROUP = "unspecified"
@@ -47,7 +48,6 @@ GROUP_TOP = 5  # instruments shown per stakeholder group in tables and reports
 SHOWN = 30  # respondents kept for the terminal table
 MAX_SKIPPED_KEPT = 10_000  # skipped rows kept for the JSON and the report (all are counted)
 MAX_ROWS_LISTED = 20  # rows named in one warning
-_BATCH = 2048
 ALIKE = "Every question answered by two or more respondents was answered alike by all of them."
 
 
@@ -76,58 +76,49 @@ class QuestionSpread:
 
 
 class _Totals:
-    """Sums over respondents, one entry per instrument (in tenths of a point).
+    """Sums over respondents, one entry per instrument (scores in tenths of a point)."""
 
-    Results wait in a short list and are added a column at a time (``zip(*...)``), which costs
-    far less per respondent than adding each result's entries one by one."""
-
-    __slots__ = ("n", "total", "squares", "low", "high", "top", "excluded", "pending")
+    __slots__ = ("n", "total", "squares", "low", "high", "top", "excluded")
 
     def __init__(self, size: int) -> None:
         self.n = 0
-        self.total = [0] * size
-        self.squares = [0] * size
-        self.low = [1001] * size
-        self.high = [0] * size
-        self.top = [0] * size
-        self.excluded = [0] * size
-        self.pending: list[Scored] = []
+        self.total = np.zeros(size, np.int64)
+        self.squares = np.zeros(size, np.int64)
+        self.low = np.full(size, 1001, np.int64)
+        self.high = np.zeros(size, np.int64)
+        self.top = np.zeros(size, np.int64)
+        self.excluded = np.zeros(size, np.int64)
 
-    def add(self, s: Scored) -> None:
-        self.pending.append(s)
-        if len(self.pending) >= _BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        batch = self.pending
-        if not batch:
+    def add(self, zeroed: np.ndarray, top: np.ndarray, excluded: np.ndarray) -> None:
+        """Rows of scores (0 when excluded), top flags and exclusion flags, one row per respondent."""
+        if not len(zeroed):
             return
-        self.n += len(batch)
-        zeroed = list(zip(*[s.zeroed for s in batch], strict=True))
-        self.total = list(map(add, self.total, map(sum, zeroed)))
-        self.low = list(map(min, self.low, map(min, zeroed)))
-        self.high = list(map(max, self.high, map(max, zeroed)))
-        self.squares = list(map(add, self.squares, map(sum, zip(*[s.squares for s in batch], strict=True))))
-        self.top = list(map(add, self.top, map(sum, zip(*[s.top_flags for s in batch], strict=True))))
-        self.excluded = list(map(add, self.excluded, map(sum, zip(*[s.excluded_flags for s in batch], strict=True))))
-        batch.clear()
+        self.n += len(zeroed)
+        wide = zeroed.astype(np.int64)
+        self.total += wide.sum(axis=0)
+        self.squares += (wide * wide).sum(axis=0)
+        self.low = np.minimum(self.low, wide.min(axis=0))
+        self.high = np.maximum(self.high, wide.max(axis=0))
+        self.top += top.sum(axis=0)
+        self.excluded += excluded.sum(axis=0)
 
     def merge(self, other: _Totals) -> None:
-        self.flush()
-        other.flush()
         self.n += other.n
-        for name in ("total", "squares", "top", "excluded"):
-            setattr(self, name, list(map(add, getattr(self, name), getattr(other, name))))
-        self.low = list(map(min, self.low, other.low))
-        self.high = list(map(max, self.high, other.high))
+        self.total += other.total
+        self.squares += other.squares
+        self.top += other.top
+        self.excluded += other.excluded
+        self.low = np.minimum(self.low, other.low)
+        self.high = np.maximum(self.high, other.high)
 
     def summaries(self, instruments: list[Instrument]) -> list[InstrumentSummary]:
-        self.flush()
         n = self.n
         rows = []
+        total_, squares_, low_, high_ = (a.tolist() for a in (self.total, self.squares, self.low, self.high))
+        top_, excluded_ = self.top.tolist(), self.excluded.tolist()
         for i, inst in enumerate(instruments):
-            total, excluded = self.total[i], self.excluded[i]
-            spread = math.sqrt(max(0, n * self.squares[i] - total * total)) / n / 10  # population sd in points
+            total, excluded = total_[i], excluded_[i]
+            spread = math.sqrt(max(0, n * squares_[i] - total * total)) / n / 10  # population sd in points
             included = n - excluded
             rows.append(
                 InstrumentSummary(
@@ -137,9 +128,9 @@ class _Totals:
                     area=inst.area,
                     mean_score=_half_up(total, n) / 10,
                     mean_score_included=_half_up(total, included) / 10 if included else None,
-                    min_score=self.low[i] / 10,
-                    max_score=self.high[i] / 10,
-                    top3_count=self.top[i],
+                    min_score=low_[i] / 10,
+                    max_score=high_[i] / 10,
+                    top3_count=top_[i],
                     excluded=excluded,
                     agreement=round(max(0.0, 1 - spread / 50), 2),
                 )
@@ -209,7 +200,7 @@ METHOD = {
 
 
 class Consolidator:
-    """Adds respondents one at a time; :meth:`result` gives the consolidated figures."""
+    """Adds respondents a batch at a time; :meth:`result` gives the consolidated figures."""
 
     def __init__(self, scorer: SurveyScorer, *, by_group: bool = False) -> None:
         self.scorer = scorer
@@ -217,47 +208,61 @@ class Consolidator:
         self.totals = _Totals(len(self.instruments))
         self.by_group = by_group
         self.groups: dict[str, _Totals] = {}
-        self.answers: Counter[tuple[str, Answer]] = Counter()
-        self.counted: list[tuple[tuple[str, Answer], ...]] = []  # waiting to be counted
+        # per stakeholder question: how many respondents gave each answer code (shown questions only)
+        self.code_counts: dict[int, np.ndarray] = {}
         self.count = 0
         self.hidden: dict[str, list[int]] = {}
         self.hidden_count: Counter[str] = Counter()
         self.first: list[tuple[Respondent, Scored]] = []
 
-    def add(self, respondent: Respondent, scored: Scored) -> None:
-        self.count += 1
+    def add(self, batch: Batch) -> None:
+        people = batch.people
+        self.count += len(people)
         if self.by_group:  # the overall sums are the groups' sums, added up at the end
-            group = respondent.stakeholder or UNSPECIFIED_GROUP
-            totals = self.groups.get(group)
-            if totals is None:
-                totals = self.groups[group] = _Totals(len(self.instruments))
-            totals.add(scored)
+            index: dict[str, int] = {}
+            member = np.array([index.setdefault(g or UNSPECIFIED_GROUP, len(index)) for g in people.stakeholders])
+            for group, k in index.items():
+                totals = self.groups.get(group)
+                if totals is None:
+                    totals = self.groups[group] = _Totals(len(self.instruments))
+                rows = member == k
+                totals.add(batch.zeroed[rows], batch.top[rows], batch.excluded[rows])
         else:
-            self.totals.add(scored)
-        counted = self.counted
-        counted.append(scored.counted)
-        if len(counted) >= _BATCH:
-            self.answers.update(chain.from_iterable(counted))
-            counted.clear()
-        for qid in scored.ignored:
-            self.hidden_count[qid] += 1
+            self.totals.add(batch.zeroed, batch.top, batch.excluded)
+        for position in self.scorer._stakeholder_pos:
+            counts = np.bincount(batch.answers[:, position])
+            known = self.code_counts.get(position)
+            if known is not None and len(known) > len(counts):
+                counts = np.concatenate([counts, np.zeros(len(known) - len(counts), counts.dtype)])
+            if known is not None:
+                counts[: len(known)] += known
+            self.code_counts[position] = counts
+        ignored = batch.ignored
+        for k in np.flatnonzero(ignored.any(axis=0)).tolist():
+            qid = self.scorer._stakeholder_ids[k]
+            column = ignored[:, k]
+            self.hidden_count[qid] += int(column.sum())
             rows = self.hidden.setdefault(qid, [])
             if len(rows) < MAX_ROWS_LISTED:
-                rows.append(respondent.row)
-        if len(self.first) < SHOWN:
-            self.first.append((respondent, scored))
+                rows.extend(people.rows[i] for i in np.flatnonzero(column)[: MAX_ROWS_LISTED - len(rows)].tolist())
+        for i in range(min(SHOWN - len(self.first), len(people))):
+            self.first.append((batch.respondent(i), batch.scored(i)))
 
     def disagreement(self) -> list[QuestionSpread]:
         """Stakeholder questions answered by at least two respondents, most disputed first."""
-        self.answers.update(chain.from_iterable(self.counted))
-        self.counted.clear()
         by_question: dict[str, Counter[str]] = {}
         answered: Counter[str] = Counter()
-        for (qid, value), count in self.answers.items():
-            answered[qid] += count
-            counts = by_question.setdefault(qid, Counter())
-            for v in value:
-                counts[v] += count
+        questions = self.scorer.questionnaire.questions
+        values = self.scorer.codes.values
+        for position, counts in self.code_counts.items():
+            qid = questions[position].id
+            per = by_question.setdefault(qid, Counter())
+            for code, count in enumerate(counts.tolist()):
+                value = values[position][code]
+                if code and count and value is not None:
+                    answered[qid] += count
+                    for v in value:
+                        per[v] += count
         out = []
         for position, question in enumerate(self.scorer.questionnaire.questions):
             n = answered[question.id]
@@ -340,8 +345,9 @@ def consolidate(
         raise MigdevError("no respondents to consolidate")
     grouped = any(r.stakeholder for r in people) if by_group is None else by_group
     consolidator = Consolidator(scorer, by_group=grouped)
-    for r in people:
-        consolidator.add(r, scorer.score(r.values))
+    coded = [replace(r, codes=scorer.encode(r.values)) for r in people]
+    for start in range(0, len(coded), BATCH):
+        consolidator.add(scorer.score_batch(Responses.of(coded[start : start + BATCH], len(scorer.codes.values))))
     return consolidator.result()
 
 
@@ -391,7 +397,7 @@ def assess_responses(
     designer: Mapping[str, Answer] | None = None,
     designer_file: str | None = None,
     skip_invalid: bool = False,
-    on_respondent: Callable[[Respondent, Scored], None] | None = None,
+    on_batch: Callable[[Batch], None] | None = None,
     on_skipped: Callable[[Skipped], None] | None = None,
 ) -> Consolidated:
     """Read a survey export row by row, score and consolidate it (see the module docstring).
@@ -403,15 +409,18 @@ def assess_responses(
     table = open_table(Path(path))
     name = table.name
     columns = Columns.of(name, table.header, questionnaire)
-    scorer = SurveyScorer(questionnaire, instruments, designer)
+    scorer = SurveyScorer(questionnaire, instruments, designer, columns.codes)
     consolidator = Consolidator(scorer, by_group=columns.group is not None)
     rows = skipped_count = problem_count = 0
     skipped: list[Skipped] = []
     problems: list[Problem] = []
-    for row in table.rows:
-        rows += 1
-        item = columns.read(row)
-        if isinstance(item, Skipped):
+    pending: list[TableRow] = []
+
+    def read_pending() -> None:
+        nonlocal skipped_count, problem_count
+        people, bad = columns.read_batch(pending)
+        pending.clear()
+        for item in bad:
             skipped_count += 1
             problem_count += len(item.problems)
             if len(skipped) < MAX_SKIPPED_KEPT:
@@ -420,13 +429,20 @@ def assess_responses(
                 problems.extend(item.problems)
             if skip_invalid and on_skipped is not None:
                 on_skipped(item)
-            continue
         if skipped_count and not skip_invalid:
-            continue  # the import fails: the other rows are only checked
-        scored = scorer.score(item.values, item.key)
-        consolidator.add(item, scored)
-        if on_respondent is not None:
-            on_respondent(item, scored)
+            return  # the import fails: the other rows are only checked
+        if len(people):
+            batch = scorer.score_batch(people)
+            consolidator.add(batch)
+            if on_batch is not None:
+                on_batch(batch)
+
+    for row in table.rows:
+        rows += 1
+        pending.append(row)
+        if len(pending) >= BATCH:
+            read_pending()
+    read_pending()
 
     if skipped_count and not skip_invalid:
         raise DataError(_capped(problems, problem_count, name))

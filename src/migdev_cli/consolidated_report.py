@@ -14,6 +14,8 @@ import datetime as _dt
 from collections import Counter
 from typing import Any
 
+import numpy as np
+
 from . import __version__
 from .answers import resolve
 from .consolidate import Consolidated, respondent_label
@@ -21,8 +23,7 @@ from .models import Programme
 from .report_blocks import Block, Heading, ListBlock, PageBreak, Paragraph, Table
 from .report_wording import brief, join_words
 from .scoring import TOP
-from .survey_columns import Respondent
-from .survey_scoring import Scored, SurveyScorer
+from .survey_scoring import Batch
 
 GROUP_TOP = 5
 REASONS_SHOWN = 3
@@ -40,32 +41,39 @@ def _reasons(scorer: Any, inst: Any, answers: dict[str, Any]) -> list[str]:
 
 
 class ReportCollector:
-    """Fed each respondent as the survey is read (``on_respondent``): counts, for every instrument a
+    """Fed each batch of respondents as the survey is read (``on_batch``): counts, for every instrument a
     respondent's answers exclude, each distinct reason; keeps the first rows for the annex."""
 
-    def __init__(self, scorer: SurveyScorer) -> None:
-        self.scorer = scorer
-        self.instruments = {i.id: i for i in scorer.instruments}
+    def __init__(self) -> None:
         self.reasons: dict[str, Counter[str]] = {}
         self.rows: list[tuple[int, str, list[str]]] = []
         self._cache: dict[tuple[Any, ...], list[str]] = {}
 
-    def add(self, respondent: Respondent, scored: Scored) -> None:
-        if len(self.rows) < ANNEX_ROWS:
-            self.rows.append((respondent.row, respondent_label(respondent), scored.top))
-        if not scored.excluded:
-            return
-        answers = None
-        key = respondent.key if respondent.key is not None else tuple(sorted(map(repr, respondent.values.items())))
-        for iid in scored.excluded:
-            if (iid, key) not in self._cache:
-                if len(self._cache) >= REASONS_KEPT:
-                    self._cache.clear()
-                if answers is None:
-                    raw = {**self.scorer.designer, **respondent.values}
-                    answers = resolve(self.scorer.questionnaire, raw).answers
-                self._cache[(iid, key)] = _reasons(self.scorer.scorer, self.instruments[iid], answers)
-            self.reasons.setdefault(iid, Counter()).update(self._cache[(iid, key)])
+    def add(self, batch: Batch) -> None:
+        people = batch.people
+        room = ANNEX_ROWS - len(self.rows)
+        if room > 0:
+            tops = batch.tops()
+            self.rows.extend(
+                (people.rows[i], respondent_label(batch.respondent(i)), tops[i]) for i in range(min(room, len(people)))
+            )
+        survey = batch.scorer
+        ids = survey.ids
+        by_name = survey._by_name
+        for i in np.flatnonzero(batch.excluded.any(axis=1)).tolist():
+            respondent = batch.respondent(i)
+            flags = batch.excluded[i]
+            answers = None
+            key: tuple[Any, ...] = tuple(respondent.codes or ()) or tuple(sorted(map(repr, respondent.values.items())))
+            for iid in [ids[j] for j in by_name if flags[j]]:
+                if (iid, key) not in self._cache:
+                    if len(self._cache) >= REASONS_KEPT:
+                        self._cache.clear()
+                    if answers is None:
+                        raw = {**survey.designer, **respondent.values}
+                        answers = resolve(survey.questionnaire, raw).answers
+                    self._cache[(iid, key)] = _reasons(survey.scorer, survey.scorer.by_id[iid], answers)
+                self.reasons.setdefault(iid, Counter()).update(self._cache[(iid, key)])
 
 
 def _lower(text: str) -> str:

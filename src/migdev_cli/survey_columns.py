@@ -30,9 +30,9 @@ from typing import Any
 
 from .answers import Answer, normalise
 from .errors import DataError, Problem
-from .escaping import visible
 from .models import Question, Questionnaire
 from .suggest import did_you_mean
+from .survey_respondents import AnswerCodes, Respondent, Responses, RowProblem, Skipped
 from .survey_table import MAX_CELL_CHARS, TableRow
 from .xlsform import ORGANISATION, STAKEHOLDER, STAKEHOLDER_CHOICES
 
@@ -79,15 +79,6 @@ _FREE_TEXT = frozenset({"organisation", "system", "unknown"})
 
 
 @dataclass(frozen=True)
-class RowProblem(Problem):
-    """A problem in one row of a responses file, printed as ``FILE:row N: COLUMN: message``."""
-
-    def where(self) -> str:
-        name = visible(self.file, keep="")
-        return f"{name}:row {self.line}" if self.line else name
-
-
-@dataclass(frozen=True)
 class Column:
     index: int
     header: str
@@ -97,33 +88,28 @@ class Column:
     message: str | None = None  # for unknown columns
 
 
-@dataclass(slots=True)
-class Respondent:
-    row: int  # as a spreadsheet shows it: the header is row 1
-    values: dict[str, Answer]
-    id: str | None = None  # the export's _id, KEY, _uuid or instanceID
-    stakeholder: str | None = None
-    organisation: str | None = None
-    key: tuple[tuple[str, Answer], ...] | None = None  # the answers, hashable
+class _Parsed(dict[Any, int]):
+    """One question's cell text(s) -> answer code (0: unanswered, -1: a problem), worked out on first
+    sight (the slow, exact reading of the row then names the problem)."""
 
+    def __init__(self, question: Question, combined: Column | None, split: list[Column], codes: AnswerCodes) -> None:
+        super().__init__()
+        self.question, self.combined, self.split, self.codes = question, combined, split, codes
+        self.indices = [x.index for x in ([combined] if combined else []) + split]
+        self.position = codes.position[question.id]
 
-@dataclass
-class Skipped:
-    row: int
-    problems: list[Problem]
-
-    def line(self) -> str:
-        first = self.problems[0]
-        details = "; ".join(
-            f"{visible(p.field, keep='')}: {p.message}" if p.field else p.message for p in self.problems
-        )
-        return f"{visible(first.file, keep='')}:row {self.row}: skipped: {details}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "row": self.row,
-            "problems": [f"{p.field}: {p.message}" if p.field else p.message for p in self.problems],
-        }
+    def __missing__(self, text: Any) -> int:
+        if len(self) > _PARSED_SIZE:
+            self.clear()
+        cells = dict(zip(self.indices, [text] if len(self.indices) == 1 else text, strict=True))
+        try:
+            answer = _question_value(self.question, cells, self.combined, self.split)
+        except ValueError:
+            code = -1
+        else:
+            code = 0 if answer is None else self.codes.code(self.position, answer)
+        self[text] = code
+        return code
 
 
 def _is_system(header: str, segments: list[str]) -> bool:
@@ -210,9 +196,11 @@ class Columns:
     group: Column | None = None
     organisation: Column | None = None
     ids: list[int] = field(default_factory=list)
+    codes: AnswerCodes | None = None
+    _parsed: dict[int, _Parsed] = field(default_factory=dict)
     # per question: its columns' cells and its answer per distinct cell text(s), worked out
     # once (exports repeat them)
-    _readers: list[tuple[Question, Column | None, list[Column], Any, dict[Any, Any]]] = field(default_factory=list)
+    _readers: list[tuple[Question, Column | None, list[Column], Any, dict[Any, Any], int]] = field(default_factory=list)
 
     @classmethod
     def of(cls, name: str, header: list[str], questionnaire: Questionnaire) -> Columns:
@@ -249,15 +237,19 @@ class Columns:
             if c.kind == "choice" and c.question is not None:
                 split.setdefault(c.question, []).append(c)
         lowered = [h.strip().lower() for h in header]
-        result = cls(name, questionnaire, header, columns)
+        codes = AnswerCodes(questionnaire)
+        result = cls(name, questionnaire, header, columns, codes=codes)
         result.questions = [
             (q, combined.get(q.id), split.get(q.id, []))
             for q in questionnaire.questions
             if q.id in combined or q.id in split
         ]
+        position = codes.position
         result._readers = [
-            (q, c, sp, itemgetter(*[x.index for x in ([c] if c else []) + sp]), {}) for q, c, sp in result.questions
+            (q, c, sp, itemgetter(*[x.index for x in ([c] if c else []) + sp]), {}, position[q.id])
+            for q, c, sp in result.questions
         ]
+        result._parsed = {position: _Parsed(q, c, sp, codes) for q, c, sp, _, _, position in result._readers}
         result.unknown = [c for c in columns if c.kind == "unknown"]
         result.group = next((c for c in columns if c.kind == "stakeholder"), None)
         result.organisation = next((c for c in columns if c.kind == "organisation"), None)
@@ -315,13 +307,15 @@ class Columns:
             bad(col.header or f"column {col.index + 1}", col.message or "unknown column")
 
         values: dict[str, Answer] = {}
-        key: list[tuple[str, Answer]] = []
-        for question, combined, split, getter, parsed in self._readers:
+        assert self.codes is not None
+        codes = [0] * len(self.codes.values)
+        for question, combined, split, getter, parsed, position in self._readers:
             text = getter(cells)
             value = parsed.get(text, _MISSING)
             if value is _MISSING:
                 try:
-                    value = _question_value(question, cells, combined, split)
+                    answer = _question_value(question, cells, combined, split)
+                    value = None if answer is None else (answer, self.codes.code(position, answer))
                 except ValueError as exc:
                     value = exc
                 if len(parsed) > _PARSED_SIZE:
@@ -332,8 +326,8 @@ class Columns:
             if isinstance(value, ValueError):
                 bad(combined.header if combined else question.id, str(value))
             else:
-                values[question.id] = value
-                key.append((question.id, value))
+                values[question.id] = value[0]
+                codes[position] = value[1]
         if not values and not problems:
             bad("", "answers no question of the questionnaire")
 
@@ -353,8 +347,86 @@ class Columns:
             id=next((cells[i] for i in self.ids if cells[i]), None),
             stakeholder=stakeholder or None,
             organisation=(cells[self.organisation.index] or None) if self.organisation else None,
-            key=tuple(key),
+            codes=codes,
         )
+
+    def read_batch(self, rows: list[TableRow]) -> tuple[Responses, list[Skipped]]:
+        """Rows as respondents, in file order, and the rows that have problems.
+
+        Rows whose cells are plainly fine are read a column at a time (each distinct cell text of a
+        question is parsed once); any other row is read by :meth:`read`, which names its problems."""
+        import numpy as np
+
+        width = len(self.header)
+        assert self.codes is not None
+        size = len(self.codes.values)
+        unknown = [c.index for c in self.unknown]
+        everything = [row.cells for row in rows]
+        if (
+            all(row.problem is None and (row.lines is None or row.lines[0] == row.lines[1]) for row in rows)
+            and set(map(len, everything)) <= {width}
+            and max(map(len, map("".join, everything)), default=0) <= MAX_CELL_CHARS  # so is every cell
+            and not any(cells[i] for cells in everything for i in unknown)
+        ):
+            plain = list(range(len(rows)))  # the usual case: every row is plainly fine
+        else:
+            plain = [
+                n
+                for n, row in enumerate(rows)
+                if row.problem is None
+                and len(row.cells) == width
+                and (row.lines is None or row.lines[1] == row.lines[0])
+                and max(map(len, row.cells)) <= MAX_CELL_CHARS
+                and not any(row.cells[i] for i in unknown)
+            ]
+        cells = [rows[n].cells for n in plain]
+        codes = np.zeros((len(plain), size), np.int32)
+        for *_, getter, _, position in self._readers:
+            found = map(self._parsed[position].__getitem__, map(getter, cells))
+            codes[:, position] = np.fromiter(found, np.int32, len(cells))
+        fine: Any = (codes >= 0).all(axis=1) & (codes > 0).any(axis=1)  # no problem, and some answer
+        group, organisation = self.group, self.organisation
+        groups: list[str] = list(map(itemgetter(group.index), cells)) if group else [""] * len(cells)
+        if group is not None:
+            fine &= np.array([not g or g in STAKEHOLDER_CHOICES for g in groups], bool)
+        organisations = list(map(itemgetter(organisation.index), cells)) if organisation else [""] * len(cells)
+        if len(self.ids) == 1:
+            ids: list[str | None] = [c or None for c in map(itemgetter(self.ids[0]), cells)]
+        else:
+            ids = [next((c[i] for i in self.ids if c[i]), None) for c in cells]
+        if len(plain) == len(rows) and fine.all():  # the usual case
+            return Responses(
+                [row.row for row in rows],
+                ids,
+                [g or None for g in groups],
+                [o or None for o in organisations],
+                codes,
+            ), []
+        people = Responses([], [], [], [], codes[:0])
+        kept: list[Any] = []
+        skipped: list[Skipped] = []
+        fine_rows: list[bool] = fine.tolist()
+        ready = {n: k for k, n in enumerate(plain) if fine_rows[k]}
+        for n, row in enumerate(rows):
+            k = ready.get(n)
+            if k is None:
+                item = self.read(row)
+                if isinstance(item, Skipped):
+                    skipped.append(item)
+                    continue
+                people.rows.append(item.row)
+                people.ids.append(item.id)
+                people.stakeholders.append(item.stakeholder)
+                people.organisations.append(item.organisation)
+                kept.append(item.codes or [0] * size)
+            else:
+                people.rows.append(row.row)
+                people.ids.append(ids[k])
+                people.stakeholders.append(groups[k] or None)
+                people.organisations.append(organisations[k] or None)
+                kept.append(codes[k])
+        people.codes = np.array(kept, np.int32).reshape(len(kept), size)
+        return people, skipped
 
     def retired_column_warnings(self) -> list[str]:
         """One warning per column of a question the questionnaire has dropped (it is set aside)."""
@@ -378,9 +450,7 @@ def _span(row: TableRow) -> str:
     return f" (lines {row.lines[0]}-{row.lines[1]} were read as one row: an unbalanced quote?)"
 
 
-def _question_value(
-    question: Question, cells: list[str], combined: Column | None, split: list[Column]
-) -> Answer | None:
+def _question_value(question: Question, cells: Any, combined: Column | None, split: list[Column]) -> Answer | None:
     """The answer in one row, or None when the question is unanswered; ValueError when invalid."""
     text = cells[combined.index] if combined else ""
     if question.type != "multiple":
