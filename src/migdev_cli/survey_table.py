@@ -441,8 +441,21 @@ def _open_xlsx(path: Path, name: str) -> Table:
     return Table(name, [cell_text(c) for c in header], _xlsx_rows(rows, first_row), "xlsx")
 
 
+class _NumberTexts(dict[float, str]):
+    """The text of each number read so far (a survey repeats few: 0 and 1, codes), at most 4,096."""
+
+    def __missing__(self, value: float) -> str:
+        if len(self) >= 4096:
+            self.clear()
+        text = self[value] = cell_text(value)
+        return text
+
+
 def _xlsx_rows(rows: Iterator[list[Any]], first_row: int) -> Iterator[TableRow]:
+    numbers = _NumberTexts()  # floats only: True == 1.0, and a bool reads "true"
     for offset, values in enumerate(rows, start=first_row + 1):
-        cells = [v.strip() if v.__class__ is str else cell_text(v) for v in values]
+        cells = [
+            v.strip() if (kind := v.__class__) is str else numbers[v] if kind is float else cell_text(v) for v in values
+        ]
         if any(cells):
             yield TableRow(offset, cells)
