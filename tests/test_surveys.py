@@ -334,6 +334,30 @@ def test_a_large_sheet_within_the_limits_is_read_whole(tmp_path, runner):
     assert out["rows"] == out["respondents"] == 20_001
 
 
+def test_workbook_values_read_as_a_csv_export_holds_them(tmp_path):
+    """Numbers, booleans and dates in any order: a number's text is remembered, never a boolean's."""
+    import datetime
+
+    from openpyxl import Workbook
+
+    from migdev_cli.survey_table import open_table
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["a", "b", "c", "d", "e", "f"])
+    sheet.append([1.0, True, 1, 0.0, False, " x "])
+    sheet.append([True, 1.0, 2.5, False, 0, datetime.date(2026, 11, 30)])
+    sheet.append([-0.0, 1e20, 3, None, 1.0, True])
+    book.save(tmp_path / "values.xlsx")
+    table = open_table(tmp_path / "values.xlsx")
+    assert table.header == ["a", "b", "c", "d", "e", "f"]
+    assert [row.cells for row in table.rows] == [
+        ["1", "true", "1", "0", "false", "x"],
+        ["true", "1", "2.5", "false", "0", "2026-11-30"],
+        ["0", "100000000000000000000", "3", "", "1", "true"],
+    ]
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.integers(0, 20_000),
