@@ -60,7 +60,8 @@ def random_values(questionnaire: Questionnaire, rng: random.Random, asked_of: st
             continue
         choices = [c.value for c in question.choices]
         if question.type == "multiple":
-            picked = set(rng.sample(choices, rng.randint(1, min(3, len(choices)))))
+            most = min(3, len(choices), question.max_choices or 3)
+            picked = set(rng.sample(choices, rng.randint(1, most)))
             alone = [c for c in question.exclusive_values if c in picked]
             values[question.id] = alone[:1] or [c for c in choices if c in picked]
         else:

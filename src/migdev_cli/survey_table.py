@@ -12,7 +12,9 @@ XLSX is read with python-calamine after the workbook has been checked as a zip a
 sizes its directory declares, the sizes actually unpacked (zipfile stops at the declared size
 and checks the checksum), no document type declarations (entity definitions) in any XML part
 (refused by defusedxml, and by a byte scan of every part), and the extent of the first sheet
-taken from its cells, never from its ``<dimension>`` element.
+taken from its cells, never from its ``<dimension>`` element. The extent costs one search per
+chunk of a sheet, for a reference past the width its first chunk shows or past the rows the cell
+limit leaves; a sheet where the search finds one is read again, reference by reference.
 """
 
 from __future__ import annotations
