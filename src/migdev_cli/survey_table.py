@@ -270,7 +270,7 @@ def _letters_above(number: int) -> bytes:
     """A pattern for column letters (either case) naming a column after column ``number``."""
     name = _column_name(number)
     width = len(name)
-    branches = [b"[A-Za-z]{%d,}" % (width + 1)]  # more letters: a later column
+    branches = [b"[A-Za-z]{%d,}+" % (width + 1)]  # more letters: a later column
     for i, letter in enumerate(name):
         if letter == "Z":
             continue
@@ -449,7 +449,7 @@ class _NumberTexts(dict[float, str]):
     def __missing__(self, value: float) -> str:
         if len(self) >= 4096:
             self.clear()
-        text = self[value] = cell_text(value)
+        text = self[value] = str(int(value)) if value.is_integer() else str(value)  # as cell_text
         return text
 
 
