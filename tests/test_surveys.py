@@ -287,6 +287,98 @@ def test_a_forged_dimension_is_ignored(tmp_path, runner):
     assert out["rows"] == out["respondents"] == 1
 
 
+def _long_rows(n: int, width: int = 20) -> str:
+    """A header over ``width`` columns and n rows of answers: a sheet part of several megabytes."""
+    letters = [chr(65 + i) for i in range(width)]
+    header = _cell("A1", "target/trust") + "".join(_cell(f"{c}1", f"_note{c}") for c in letters[1:])
+    body = [f'<row r="1">{header}</row>']
+    for r in range(2, n + 2):
+        cells = _cell(f"A{r}", TRUST[r % 3]) + "".join(f'<c r="{c}{r}"><v>{r}</v></c>' for c in letters[1:])
+        body.append(f'<row r="{r}">{cells}</row>')
+    return "".join(body)
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        # past the first megabyte of the sheet, where one search per chunk stands in for reading each reference
+        ("far-row", "reaches row 999,999"),
+        ("far-column", "has a cell in column 16,385"),
+        ("wider-later", "reaches row 30,002"),  # 30,002 rows fit 20 columns, not 250
+        ("spelled-otherwise", "reaches row 1,048,576"),
+    ],
+)
+def test_a_reference_past_the_limits_deep_in_a_sheet_is_found(tmp_path, case, message):
+    rows = _long_rows(30_000)
+    assert len(rows) > 3 << 20  # several chunks
+    tail = {
+        "far-row": '<row r="30002"><c r="B999999"><v>1</v></c></row>',
+        "far-column": '<row r="30002"><c r="XFE30002"><v>1</v></c></row>',
+        "wider-later": '<row r="30002"><c r="IP30002"><v>1</v></c></row>',
+        "spelled-otherwise": "<row r='30002'><c r = 'B1048576'><v>1</v></c></row>",
+    }[case]
+    path = _workbook(tmp_path / f"{case}.xlsx", _sheet(rows[: len(rows) // 2] + tail + rows[len(rows) // 2 :]))
+    code, out, err, _ = _bounded(["assess", "--responses", str(path), "--json"], memory=1 << 30)
+    errors = _errors(err)
+    assert code == 1 and out == "", err
+    assert len(errors) == 1 and errors[0].startswith(f"{path}:") and message in errors[0], errors
+
+
+def test_a_large_sheet_within_the_limits_is_read_whole(tmp_path, runner):
+    """20,000 rows of 20 columns, then one row reaching column 250 (an empty cell): 5,000,500 cells."""
+    rows = _long_rows(20_000) + '<row r="20002"><c r="A20002" t="inlineStr"><is><t>low</t></is></c>'
+    rows += '<c r="IP20002"/></row>'
+    path = _workbook(tmp_path / "large.xlsx", _sheet(rows))
+    result = runner.invoke(app, ["assess", "--responses", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["rows"] == out["respondents"] == 20_001
+
+
+def test_workbook_values_read_as_a_csv_export_holds_them(tmp_path):
+    """Numbers, booleans and dates in any order: a number's text is remembered, never a boolean's."""
+    import datetime
+
+    from openpyxl import Workbook
+
+    from migdev_cli.survey_table import open_table
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["a", "b", "c", "d", "e", "f"])
+    sheet.append([1.0, True, 1, 0.0, False, " x "])
+    sheet.append([True, 1.0, 2.5, False, 0, datetime.date(2026, 11, 30)])
+    sheet.append([-0.0, 1e20, 3, None, 1.0, True])
+    book.save(tmp_path / "values.xlsx")
+    table = open_table(tmp_path / "values.xlsx")
+    assert table.header == ["a", "b", "c", "d", "e", "f"]
+    assert [row.cells for row in table.rows] == [
+        ["1", "true", "1", "0", "false", "x"],
+        ["true", "1", "2.5", "false", "0", "2026-11-30"],
+        ["0", "100000000000000000000", "3", "", "1", "true"],
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(0, 20_000),
+    st.integers(0, 10**7),
+    st.integers(1, 20_000),
+    st.integers(0, 10**7),
+    st.integers(0, 2),
+    st.booleans(),
+)
+def test_the_search_for_a_reference_past_a_bound_matches_reading_it(bound_col, bound_row, col, row, zeros, lower):
+    """The one search per chunk finds a reference exactly when reading it gives a larger column or row."""
+    from migdev_cli.survey_table import _beyond, _column_name, _extent
+
+    letters = _column_name(col).lower() if lower else _column_name(col)
+    for body in (f'<c r="{letters}{"0" * zeros}{row}" t="s"><v>1</v></c>', f'<row r="{"0" * zeros}{row}">'):
+        read_col, read_row = _extent(body.encode(), 0, 0)
+        past = read_col > bound_col or read_row > bound_row
+        assert (_beyond(bound_col, bound_row).search(body.encode()) is not None) == past, body
+
+
 # --------------------------------------------------------------------------- streamed output
 
 

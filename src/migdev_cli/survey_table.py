@@ -12,12 +12,15 @@ XLSX is read with python-calamine after the workbook has been checked as a zip a
 sizes its directory declares, the sizes actually unpacked (zipfile stops at the declared size
 and checks the checksum), no document type declarations (entity definitions) in any XML part
 (refused by defusedxml, and by a byte scan of every part), and the extent of the first sheet
-taken from its cells, never from its ``<dimension>`` element.
+taken from its cells, never from its ``<dimension>`` element. The extent costs one search per
+chunk of a sheet, for a reference past the width its first chunk shows or past the rows the cell
+limit leaves; a sheet where the search finds one is read again, reference by reference.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import re
 import zipfile
 from collections.abc import Iterator
@@ -250,6 +253,64 @@ def _extent(body: bytes, max_col: int, max_row: int) -> tuple[int, int]:
     return max_col, max_row
 
 
+# Reading every reference costs more than the reader itself on a large sheet, so a sheet is
+# first checked with one search per chunk for anything that could break the limits (see
+# _within); only a sheet where it finds something is read again, reference by reference.
+
+
+def _column_name(number: int) -> str:
+    name = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def _letters_above(number: int) -> bytes:
+    """A pattern for column letters (either case) naming a column after column ``number``."""
+    name = _column_name(number)
+    width = len(name)
+    branches = [b"[A-Za-z]{%d,}+" % (width + 1)]  # more letters: a later column
+    for i, letter in enumerate(name):
+        if letter == "Z":
+            continue
+        same = b"".join(b"[%s%s]" % (c.encode(), c.lower().encode()) for c in name[:i])
+        after = chr(ord(letter) + 1)
+        rest = b"[A-Za-z]{%d}" % (width - i - 1) if width - i - 1 else b""
+        branches.append(same + b"[%s-Z%s-z]" % (after.encode(), after.lower().encode()) + rest)
+    return b"(?:" + b"|".join(branches) + b")"
+
+
+def _digits_above(number: int) -> bytes:
+    """A pattern for a decimal number (leading zeros allowed) greater than ``number``."""
+    digits = str(number).encode()
+    width = len(digits)
+    branches = [b"[1-9][0-9]{%d,}" % width]  # more digits: a larger number
+    for i in range(width):
+        low = digits[i] - 48 + 1
+        if low > 9:
+            continue
+        rest = b"[0-9]{%d}" % (width - i - 1) if width - i - 1 else b""
+        branches.append(digits[:i] + b"[%d-9]" % low + rest)
+    return b"0*+(?=[0-9]{%d})(?:" % width + b"|".join(branches) + b")"  # the look-ahead saves time
+
+
+@functools.lru_cache(maxsize=64)
+def _beyond(max_col: int, max_row: int) -> re.Pattern[bytes]:
+    """A match where a reference (as ``_extent`` reads it) lies past ``max_col`` or ``max_row``,
+    or where a value is spelled otherwise than ="..." (which only ``_ANY_REF`` reads)."""
+    columns = _letters_above(max_col) + b"[0-9]++"
+    rows = b"[A-Za-z]*+" + _digits_above(max_row)
+    # one pattern, one pass; re finds a one-character prefix ("=") fastest
+    return re.compile(b'=(?:[^"]|"(?:' + columns + b"|" + rows + b')")')
+
+
+def _within(max_col: int) -> re.Pattern[bytes]:
+    """A match where a reference lies past ``max_col``, or past the row at which a sheet that
+    wide would hold more than MAX_XLSX_CELLS cells, or where a value is spelled otherwise."""
+    return _beyond(max_col, MAX_XLSX_CELLS // max(max_col, 1))
+
+
 def _check_prolog(data: bytes, name: str, part: str) -> None:
     """Refuse a document type declaration (entities) with defusedxml's parser on the part's start."""
     from defusedxml import DefusedXmlException
@@ -291,40 +352,71 @@ def _scan_workbook(path: Path, name: str) -> None:
         for info in infos:
             if not info.filename.endswith((".xml", ".rels")):
                 continue
-            sheet = info.filename.startswith("xl/worksheets/")
-            max_row = max_col = 0
-            tail = b""
+            if not info.filename.startswith("xl/worksheets/"):
+                unpacked = _scan_part(archive, info, name, unpacked, "part")
+                continue
             try:
-                with archive.open(info) as part:
-                    first = True
-                    while chunk := part.read(_CHUNK):
-                        unpacked += len(chunk)
-                        if unpacked > MAX_XLSX_UNPACKED:
-                            raise _fail(name, f"the workbook unpacks to more than {MAX_XLSX_UNPACKED:,} bytes")
-                        if first:
-                            if chunk.startswith((b"\xfe\xff", b"\xff\xfe", b"<\x00", b"\x00<")):
-                                raise _fail(name, f"not a readable XLSX workbook: {info.filename} is not UTF-8")
-                            _check_prolog(chunk[:65536], name, info.filename)
-                            first = False
-                        window = tail + chunk
-                        if _DECLARATION.search(window):
-                            raise _fail(
-                                name, f"not a safe XLSX workbook: {info.filename} declares a document type or entities"
-                            )
-                        cut = window.rfind(b">") + 1  # references are read from whole tags only
-                        body, tail = window[:cut], window[cut:][-4096:]
-                        if sheet:
-                            max_col, max_row = _extent(body, max_col, max_row)
-            except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
-                raise _fail(name, f"not a readable XLSX workbook ({info.filename}: {exc})") from None
-            if sheet and max_col > MAX_COLUMNS:
-                raise _fail(name, f"{info.filename} has a cell in column {max_col:,}; the limit is {MAX_COLUMNS:,}")
-            if sheet and max_row * max(max_col, 1) > MAX_XLSX_CELLS:
-                raise _fail(
-                    name,
-                    f"{info.filename} reaches row {max_row:,}: more than {MAX_XLSX_CELLS:,} cells "
-                    "(export the submissions as CSV)",
-                )
+                unpacked = _scan_part(archive, info, name, unpacked, "quick")
+            except _Unproven:  # something may lie past the limits: every reference is read
+                unpacked = _scan_part(archive, info, name, unpacked, "exact")
+
+
+class _Unproven(Exception):
+    """The quick check of a sheet found something that may lie past the limits."""
+
+
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, unpacked: int, check: str) -> int:
+    """Unpack one part within the limits, refusing declarations; return the bytes unpacked so far.
+
+    ``check`` is "part" for a part that is not a sheet. A sheet's references are read one by
+    one ("exact"), or ("quick") those of its first chunk only, every later chunk being searched
+    once for a reference past that width or past the rows the cell limit leaves. Finding one,
+    or a first chunk already past the limits, raises _Unproven: the sheet is then read again,
+    exactly, and the messages name its true extent."""
+    max_row = max_col = 0
+    tail = b""
+    within: re.Pattern[bytes] | None = None
+    try:
+        with archive.open(info) as part:
+            first = True
+            while chunk := part.read(_CHUNK):
+                unpacked += len(chunk)
+                if unpacked > MAX_XLSX_UNPACKED:
+                    raise _fail(name, f"the workbook unpacks to more than {MAX_XLSX_UNPACKED:,} bytes")
+                if first:
+                    if chunk.startswith((b"\xfe\xff", b"\xff\xfe", b"<\x00", b"\x00<")):
+                        raise _fail(name, f"not a readable XLSX workbook: {info.filename} is not UTF-8")
+                    _check_prolog(chunk[:65536], name, info.filename)
+                    first = False
+                window = tail + chunk
+                if _DECLARATION.search(window):
+                    raise _fail(name, f"not a safe XLSX workbook: {info.filename} declares a document type or entities")
+                if check == "part":
+                    tail = window[-16:]  # a declaration split between two chunks
+                    continue
+                cut = window.rfind(b">") + 1  # references are read from whole tags only
+                body, tail = window[:cut], window[cut:][-4096:]
+                if within is None:
+                    max_col, max_row = _extent(body, max_col, max_row)
+                    if check == "quick":
+                        if max_col > MAX_COLUMNS or max_row * max(max_col, 1) > MAX_XLSX_CELLS:
+                            raise _Unproven
+                        within = _within(max_col)
+                elif within.search(body):
+                    raise _Unproven
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        raise _fail(name, f"not a readable XLSX workbook ({info.filename}: {exc})") from None
+    if check != "exact":
+        return unpacked
+    if max_col > MAX_COLUMNS:
+        raise _fail(name, f"{info.filename} has a cell in column {max_col:,}; the limit is {MAX_COLUMNS:,}")
+    if max_row * max(max_col, 1) > MAX_XLSX_CELLS:
+        raise _fail(
+            name,
+            f"{info.filename} reaches row {max_row:,}: more than {MAX_XLSX_CELLS:,} cells "
+            "(export the submissions as CSV)",
+        )
+    return unpacked
 
 
 def _open_xlsx(path: Path, name: str) -> Table:
@@ -351,8 +443,21 @@ def _open_xlsx(path: Path, name: str) -> Table:
     return Table(name, [cell_text(c) for c in header], _xlsx_rows(rows, first_row), "xlsx")
 
 
+class _NumberTexts(dict[float, str]):
+    """The text of each number read so far (a survey repeats few: 0 and 1, codes), at most 4,096."""
+
+    def __missing__(self, value: float) -> str:
+        if len(self) >= 4096:
+            self.clear()
+        text = self[value] = str(int(value)) if value.is_integer() else str(value)  # as cell_text
+        return text
+
+
 def _xlsx_rows(rows: Iterator[list[Any]], first_row: int) -> Iterator[TableRow]:
+    numbers = _NumberTexts()  # floats only: True == 1.0, and a bool reads "true"
     for offset, values in enumerate(rows, start=first_row + 1):
-        cells = [v.strip() if v.__class__ is str else cell_text(v) for v in values]
+        cells = [
+            v.strip() if (kind := v.__class__) is str else numbers[v] if kind is float else cell_text(v) for v in values
+        ]
         if any(cells):
             yield TableRow(offset, cells)
