@@ -150,6 +150,24 @@ def test_a_package_can_be_piloted_and_keeps_to_the_time_horizon(scorer, catalog,
         assert all(inst.time_to_results != "long" for inst in package), [p.id for p in result.package]
 
 
+def test_a_pilot_ranked_beyond_the_first_ten_is_found(scorer, catalog):
+    """Found by fuzzing: every candidate that can be piloted ranked below the first ten, and the
+    package had none."""
+    answers = {
+        "budget": "over_1m",
+        "objectives": ["investment", "enabling_environment"],
+        "skill_profile": "mixed",
+        "gender_focus": "gender_sensitive",
+        "returnee_situation": "forced_or_unprepared",
+        "finance_access": "dont_know",
+        "institutional_capacity": "none",
+    }
+    result = scorer.assess(as_answers(answers), sensitivity=False)
+    ranked_pilots = [r.id for r in result.ranking if r.fit != "weak" and phase_of(catalog.instruments[r.id]) == 2]
+    assert ranked_pilots
+    assert any(phase_of(catalog.instruments[p.id]) == 2 for p in result.package), [p.id for p in result.package]
+
+
 def test_the_pilot_never_shrinks_the_package_below_three(scorer):
     """Found by fuzzing: a pilot of the same kind as a pick used to leave a package of two."""
     answers = {

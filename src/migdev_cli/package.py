@@ -26,6 +26,7 @@ sequenced in phases (pure, deterministic).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -195,14 +196,34 @@ def same_kind(a: Instrument, b: Instrument) -> bool:
     )
 
 
+class Pairs:
+    """Whether two instruments conflict (:func:`conflict`) and whether they are of the same kind
+    (:func:`same_kind`), worked out once per pair (the sensitivity check asks again and again)."""
+
+    def __init__(self, instruments: Mapping[str, Instrument], questionnaire: Questionnaire) -> None:
+        self.instruments = instruments
+        self.questionnaire = questionnaire
+        self._known: dict[tuple[str, str], tuple[bool, bool]] = {}
+
+    def __call__(self, a: str, b: str) -> tuple[bool, bool]:
+        found = self._known.get((a, b))
+        if found is None:
+            x, y = self.instruments[a], self.instruments[b]
+            found = self._known[(a, b)] = (conflict(x, y, self.questionnaire), same_kind(x, y))
+        return found
+
+
 def recommend(
     rows: list[tuple[str, int, str]],
     instruments: Mapping[str, Instrument],
     answers: Mapping[str, Answer],
     questionnaire: Questionnaire,
     unchecked: Mapping[str, list[str]] | None = None,
+    pairs: Pairs | None = None,
 ) -> list[PackageItem]:
-    """The package for a ranking given as (id, rank, fit) rows in rank order."""
+    """The package for a ranking given as (id, rank, fit) rows in rank order (``pairs``: a
+    :class:`Pairs` of the same instruments, to share between calls)."""
+    pair = pairs if pairs is not None else Pairs(instruments, questionnaire)
     # strong fits first, then possible ones; weak ones only when fewer than three remain
     top = [row for row in rows if row[2] != "weak"][:POOL]
     pool = [iid for iid, _, fit in top if fit == "strong"] + [iid for iid, _, fit in top if fit != "strong"]
@@ -210,10 +231,14 @@ def recommend(
         pool += [iid for iid, _, _ in rows[:POOL] if iid not in pool]
     if not pool:
         return []
+    # ranked beyond the pool, not weak: where a pilot is looked for when the pool has none
+    reserve = [iid for iid, _, fit in rows if fit != "weak" and iid not in pool]
     if "under_1y" in _chosen(answers, "time_horizon"):
         # results are due within a year: nothing that usually takes more than three years
         quick = [iid for iid in pool if instruments[iid].time_to_results != "long"]
-        pool = quick if len(quick) >= 3 else pool
+        if len(quick) >= 3:
+            pool = quick
+            reserve = [iid for iid in reserve if instruments[iid].time_to_results != "long"]
     objectives = _chosen(answers, "objectives")
     bottlenecks = _chosen(answers, "bottlenecks")
     main = _main(answers, objectives)
@@ -227,11 +252,7 @@ def recommend(
 
     def fits_with(iid: str, picked: list[str], alike: bool = False) -> bool:
         """No contradictory conditions with a pick; nor the same kind as one, unless ``alike``."""
-        return not any(
-            conflict(instruments[iid], instruments[p], questionnaire)
-            or (not alike and same_kind(instruments[iid], instruments[p]))
-            for p in picked
-        )
+        return not any((clash := pair(iid, p))[0] or (not alike and clash[1]) for p in picked)
 
     # the main objective is covered first: by the best-ranked candidate that serves it and can be
     # piloted (one that takes years or large sums scales what a pilot proves; it comes later)
@@ -264,7 +285,8 @@ def recommend(
         got_o, got_b = got_o | o, got_b | b
     if not any(phase_of(instruments[i]) == 2 for i in picked):
         # something to pilot: the best candidate that can be, in place of the last pick if need be
-        pilot = next((i for i in pool if phase_of(instruments[i]) == 2 and fits_with(i, picked[:1])), None)
+        candidates = [*pool, *reserve]
+        pilot = next((i for i in candidates if phase_of(instruments[i]) == 2 and fits_with(i, picked[:1])), None)
         if pilot is not None:
             keep = picked if len(picked) < SIZE else picked[:-1]
             picked = [*(i for i in keep if fits_with(pilot, [i])), pilot]
@@ -328,6 +350,7 @@ def recommend(
     return out
 
 
+@functools.lru_cache(maxsize=4096)
 def first_sentence(text: str) -> str:
     """The first sentence of a text (a precondition is often long): up to the first ". " or "; "
     that stands outside brackets, so a list inside brackets is never cut in half."""

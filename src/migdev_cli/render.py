@@ -245,13 +245,16 @@ def ranking_table(result: Assessment, top: int | None, width: int = 120) -> Tabl
     return table
 
 
-def excluded_table(result: Assessment) -> Table:
-    table = Table(title="Excluded instruments", title_justify="left")
-    table.add_column("Instrument")
-    table.add_column("Why it was excluded", overflow="fold")
+def excluded_table(result: Assessment) -> Group:
+    """The instruments screened out, each with its id and why (a list: it can run long, and a
+    list wraps each reason at the full width)."""
+    parts: list[Any] = [Text(), plain("Excluded instruments", "italic")]
     for e in result.excluded:
-        table.add_row(_name_and_id(e.name, visible(e.id)), plain(e.reason))
-    return table
+        parts.append(
+            Text.assemble(plain(e.name, "bold"), " ", Text(f"({visible(e.id)})", style="dim"), overflow="fold")
+        )
+        parts.append(Padding(plain(e.reason), (0, 0, 0, 3)))
+    return Group(*parts)
 
 
 def sensitivity_panel(result: Assessment) -> Panel:

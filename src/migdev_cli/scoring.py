@@ -35,7 +35,7 @@ from typing import Any
 from .answers import Answer, Resolved, resolve, to_plain
 from .conditions import describe, evaluate, questions_in
 from .models import Instrument, Question, Questionnaire, Rule
-from .package import PackageItem, first_sentence, recommend
+from .package import PackageItem, Pairs, first_sentence, recommend
 from .vocab import AREAS, DONT_KNOW
 
 NEUTRAL = 50.0
@@ -211,6 +211,9 @@ class Scorer:
         self.ids = [i.id for i in self.instruments]
         self.names = {i.id: i.name for i in self.instruments}
         self.checked = [i for i in self.instruments if any(p.check is not None for p in i.preconditions)]
+        self.pairs = Pairs(self.by_id, questionnaire)
+        # (question, answer) -> capped points per moved instrument: at most the distinct answers met
+        self._capped_points: dict[tuple[str, Answer], list[tuple[str, int]]] = {}
         # (question, choice value) -> instrument id -> matching rules
         self.matches: dict[tuple[str, str], dict[str, list[Rule]]] = {}
         # question -> ids of instruments some answer to it can move
@@ -292,12 +295,20 @@ class Scorer:
             if is_fit and DONT_KNOW not in value:
                 for iid in self.ids:
                     fits[iid][question.id] = 0
-            for iid, p in self.raw_points(question, value).items():
-                r = max(-2, min(2, p))
+            for iid, r in self._capped(question, value):
                 totals[iid] += question.weight * r
                 if is_fit:
                     fits[iid][question.id] = r
         return totals, fits
+
+    def _capped(self, question: Question, value: Answer) -> list[tuple[str, int]]:
+        """Each moved instrument's points for one answer, capped to -2..+2 (worked out once per answer)."""
+        key = (question.id, value)
+        found = self._capped_points.get(key)
+        if found is None:
+            found = [(iid, max(-2, min(2, p))) for iid, p in self.raw_points(question, value).items()]
+            self._capped_points[key] = found
+        return found
 
     def _scores(self, answers: Mapping[str, Answer], visible: list[Question]) -> dict[str, float]:
         """Every instrument's score: 50 + sum(25 * w * r) / W, rounded to 0.1 (see the module doc)."""
@@ -335,7 +346,7 @@ class Scorer:
         order = ranked(triples)
         top = [iid for rank, iid in order if rank <= TOP]
         rows = [(iid, rank, fit_band(fits[iid])) for rank, iid in order]
-        package = recommend(rows, self.by_id, answers, self.questionnaire)
+        package = recommend(rows, self.by_id, answers, self.questionnaire, pairs=self.pairs)
         return top, [p.id for p in package]
 
     def top_ids_fast(self, raw: Mapping[str, Answer], n: int = TOP) -> list[str]:
@@ -475,7 +486,12 @@ class Scorer:
             ignored=resolved.ignored,
             unanswered=resolved.unanswered,
             package=recommend(
-                rows, self.by_id, answers, self.questionnaire, unchecked={r.id: r.unchecked for r in ranking}
+                rows,
+                self.by_id,
+                answers,
+                self.questionnaire,
+                unchecked={r.id: r.unchecked for r in ranking},
+                pairs=self.pairs,
             ),
             questions=self.questions,
         )
