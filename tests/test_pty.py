@@ -31,6 +31,8 @@ def spawn(state: Path, *args: str):
         dimensions=(50, 200),
     )
     child.logfile_read = io.StringIO()  # everything shown, for checks on the whole screen
+    # every send follows the prompt it answers (and prompts are drawn in raw mode): no pause needed
+    child.delaybeforesend = None
     return child
 
 
