@@ -135,6 +135,22 @@ REPORT_MAIN = [
 ]
 
 
+def _once_per_questionnaire(build):
+    """The strategy built once for each questionnaire: hypothesis checks a strategy the first time
+    it draws from it, which costs more than the draw itself when a new one is built every time."""
+    built: dict[int, tuple[object, st.SearchStrategy]] = {}
+
+    def cached(questionnaire):
+        kept = built.get(id(questionnaire))
+        if kept is None or kept[0] is not questionnaire:
+            kept = built[id(questionnaire)] = (questionnaire, build(questionnaire))
+        return kept[1]
+
+    cached.__doc__ = build.__doc__
+    return cached
+
+
+@_once_per_questionnaire
 def answers_strategy(questionnaire):
     """Any valid answers: each question answered with a valid value, or left out."""
     parts = {}
