@@ -196,6 +196,7 @@ def _modules_after(args: list[str], env: dict[str, str]) -> set[str]:
     return set(result.stderr.rsplit("MODULES ", 1)[1].split())
 
 
+@pytest.mark.cold_cache
 @pytest.mark.parametrize("command", ["list", "assess"])
 def test_unchanged_files_are_read_without_pydantic_or_yaml(command: str, answers_file: Path) -> None:
     """The first run validates (pydantic) and parses (PyYAML); a second run on the same files
