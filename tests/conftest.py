@@ -159,7 +159,7 @@ REPORT_MAIN = [
 ]
 
 
-def _once_per_questionnaire(build):
+def once_per_questionnaire(build):
     """The strategy built once for each questionnaire: hypothesis checks a strategy the first time
     it draws from it, which costs more than the draw itself when a new one is built every time."""
     built: dict[int, tuple[object, st.SearchStrategy]] = {}
@@ -174,7 +174,7 @@ def _once_per_questionnaire(build):
     return cached
 
 
-@_once_per_questionnaire
+@once_per_questionnaire
 def answers_strategy(questionnaire):
     """Any valid answers: each question answered with a valid value, or left out."""
     parts = {}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 
-from conftest import make_data_dir
+from conftest import make_data_dir, once_per_questionnaire
 from migdev_cli.answers import resolve
 from migdev_cli.cli import app
 from migdev_cli.conditions import evaluate
@@ -205,6 +205,7 @@ def _odk_visible(expr: str, values: dict) -> bool:
     return bool(eval(_python(expr), {"val": val, "sel": sel, "cnt": cnt}))
 
 
+@once_per_questionnaire
 def _answers(questionnaire: Questionnaire):
     parts = {}
     for q in questionnaire.questions:
