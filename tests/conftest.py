@@ -19,12 +19,36 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "cold_cache: the test's document cache starts empty")
+
+
+@pytest.fixture(scope="session")
+def _warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A document cache holding the built-in catalog, validated once for the whole run."""
+    warm = tmp_path_factory.mktemp("warm-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MIGDEV_CACHE_DIR", str(warm))
+        patch.delenv("MIGDEV_NO_CACHE", raising=False)
+        load_catalog([builtin_data_dir()])
+    return warm
+
+
 @pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def _isolated(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+    _warm_cache: Path,
+) -> None:
     """No test reads the user's environment or writes to their state or cache directory (each
-    test gets its own document cache)."""
+    test gets its own document cache: a copy of one that holds the built-in catalog, so that
+    each test does not parse and validate it again; empty for tests marked `cold_cache`)."""
     monkeypatch.setenv("MIGDEV_STATE_DIR", str(tmp_path_factory.mktemp("state")))
-    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    cache = tmp_path_factory.mktemp("cache")
+    if request.node.get_closest_marker("cold_cache") is None:
+        shutil.copytree(_warm_cache, cache, dirs_exist_ok=True)
+    monkeypatch.setenv("MIGDEV_CACHE_DIR", str(cache))
     # The prompt library asks a terminal for its cursor position and, in a pseudo-terminal
     # that never answers, waits for a timeout on every prompt; child processes inherit this.
     monkeypatch.setenv("PROMPT_TOOLKIT_NO_CPR", "1")
@@ -135,6 +159,22 @@ REPORT_MAIN = [
 ]
 
 
+def once_per_questionnaire(build):
+    """The strategy built once for each questionnaire: hypothesis checks a strategy the first time
+    it draws from it, which costs more than the draw itself when a new one is built every time."""
+    built: dict[int, tuple[object, st.SearchStrategy]] = {}
+
+    def cached(questionnaire):
+        kept = built.get(id(questionnaire))
+        if kept is None or kept[0] is not questionnaire:
+            kept = built[id(questionnaire)] = (questionnaire, build(questionnaire))
+        return kept[1]
+
+    cached.__doc__ = build.__doc__
+    return cached
+
+
+@once_per_questionnaire
 def answers_strategy(questionnaire):
     """Any valid answers: each question answered with a valid value, or left out."""
     parts = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -31,7 +32,14 @@ def spawn(state: Path, *args: str):
         dimensions=(50, 200),
     )
     child.logfile_read = io.StringIO()  # everything shown, for checks on the whole screen
+    # every send follows the prompt it answers (and prompts are drawn in raw mode): no pause needed
+    child.delaybeforesend = None
     return child
+
+
+def prompt(label: str) -> str:
+    """A text prompt asking for `label` (the review screen lists the same label, without the `?`)."""
+    return r"\?(?:\x1b\[[0-9;]*m)* " + re.escape(label)
 
 
 def answer_programme(child) -> None:
@@ -199,13 +207,13 @@ def test_review_screen_edits_the_programme_details(tmp_path: Path):
     answer_programme(child)
     answer_questions(child)
     child.send(DOWN + "\r")  # Programme name
-    child.expect("Programme name")
+    child.expect(prompt("Programme name"))
     child.sendcontrol("u")
     child.send("Renamed programme\r")
     child.expect(REVIEW)
     child.expect("Renamed programme")
     child.send(DOWN * 2 + "\r")  # Country
-    child.expect("Country")
+    child.expect(prompt("Country"))
     child.sendcontrol("u")
     child.send("Senegal\r")
     child.expect(REVIEW)

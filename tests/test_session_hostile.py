@@ -36,8 +36,11 @@ def spawn(state: Path, *args: str, shell_after: str | None = None):
     command = [sys.executable, "-m", "migdev_cli", "assess", *args]
     if shell_after is not None:  # run a shell command in the same terminal once migdev has ended
         script = " ".join(f"'{part}'" for part in command) + f"; echo EXIT=$?; {shell_after}"
-        return pexpect.spawn("/bin/sh", ["-c", script], env=env, encoding="utf-8", timeout=30, dimensions=(50, 200))
-    return pexpect.spawn(command[0], command[1:], env=env, encoding="utf-8", timeout=30, dimensions=(50, 200))
+        child = pexpect.spawn("/bin/sh", ["-c", script], env=env, encoding="utf-8", timeout=30, dimensions=(50, 200))
+    else:
+        child = pexpect.spawn(command[0], command[1:], env=env, encoding="utf-8", timeout=30, dimensions=(50, 200))
+    child.delaybeforesend = None  # every send follows the prompt it answers: no pause needed
+    return child
 
 
 def migdev_pid(child) -> int:

@@ -196,6 +196,7 @@ def _modules_after(args: list[str], env: dict[str, str]) -> set[str]:
     return set(result.stderr.rsplit("MODULES ", 1)[1].split())
 
 
+@pytest.mark.cold_cache
 @pytest.mark.parametrize("command", ["list", "assess"])
 def test_unchanged_files_are_read_without_pydantic_or_yaml(command: str, answers_file: Path) -> None:
     """The first run validates (pydantic) and parses (PyYAML); a second run on the same files
@@ -226,14 +227,20 @@ def _many_instruments(root: Path, count: int) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def many_instruments(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """1,500 instruments and a cache for them, shared by the listings below (written once)."""
+    return _many_instruments(tmp_path_factory.mktemp("many") / "data", 1500)
+
+
 @pytest.mark.parametrize("args", [["instruments", "list"], ["instruments", "list", "--json"]])
-def test_a_reader_that_stops_early_ends_the_command_quietly(args: list[str], tmp_path: Path) -> None:
+def test_a_reader_that_stops_early_ends_the_command_quietly(args: list[str], many_instruments: Path) -> None:
     """`migdev instruments list | head -2`: no traceback and no 'internal error' once the
     reader has gone (the listing is far larger than the pipe's buffer)."""
-    data = _many_instruments(tmp_path / "data", 1500)
+    data = many_instruments
     cmd = migdev_command()
     env = clean_env()
-    env["MIGDEV_CACHE_DIR"] = str(tmp_path / "cache")
+    env["MIGDEV_CACHE_DIR"] = str(data.parent / "cache")
     full = [*cmd, "--data-dir", str(data), "--no-builtin", *args]
     assert subprocess.run(full, env=env, capture_output=True, timeout=120).returncode == 0  # warms the cache
     proc = subprocess.Popen(full, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
@@ -250,9 +257,19 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(args: list[str], tmp
     assert proc.returncode in (0, 1)
 
 
+@pytest.fixture(scope="module")
+def first_ranked(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The ranking of ANSWERS, from the real command's JSON (run once for the widths below)."""
+    path = tmp_path_factory.mktemp("ranked") / "answers.yaml"
+    path.write_text(ANSWERS, encoding="utf-8")
+    return json.loads(migdev("assess", "--answers", str(path), "--json", env=clean_env()).stdout)
+
+
 @pytest.mark.parametrize("columns", [30, 50])
-def test_a_narrow_terminal_still_shows_the_instrument_names(columns: int, answers_file: Path) -> None:
-    ranking = json.loads(migdev("assess", "--answers", str(answers_file), "--json", env=clean_env()).stdout)
+def test_a_narrow_terminal_still_shows_the_instrument_names(
+    columns: int, answers_file: Path, first_ranked: dict
+) -> None:
+    ranking = first_ranked
     # The name's first word, up to a hyphen: a long hyphenated word may wrap inside the narrow column.
     first = re.split(r"[\s-]", ranking["ranking"][0]["name"])[0]
     result = migdev("assess", "--answers", str(answers_file), env=clean_env(COLUMNS=str(columns)))
