@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from conftest import answers_strategy
 from migdev_cli.answers import as_answers
 from migdev_cli.conditions import questions_in
-from migdev_cli.models import Instrument, Leaf, Precondition
+from migdev_cli.instrument_models import Instrument, Precondition
+from migdev_cli.models import Leaf
 from migdev_cli.package import conflict
 from migdev_cli.scoring import NEUTRAL, Scorer
 from migdev_cli.sensitivity import alternatives

@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .answers import Answer, to_plain
-from .models import Question
 from .package import PackageItem
+from .questionnaire_models import Question
 
 TOP = 3
 # The recommendation is robust when at most this share of single changed answers alters the package.

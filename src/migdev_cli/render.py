@@ -18,7 +18,8 @@ from rich.text import Text
 from . import vocab
 from .assessment import Assessment
 from .escaping import visible
-from .models import Instrument, Questionnaire
+from .instrument_models import Instrument
+from .questionnaire_models import Questionnaire
 from .scoring import area_label, describe_check
 
 

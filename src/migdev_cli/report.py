@@ -23,7 +23,8 @@ from . import __version__, vocab
 from .answers import asked
 from .assessment import Assessment
 from .catalog import Catalog
-from .models import Programme, Questionnaire
+from .models import Programme
+from .questionnaire_models import Questionnaire
 from .report_annex import context, fact_sheet
 from .report_evidence import References, evidence_of
 from .report_package import recommended_package, results_framework

@@ -35,8 +35,9 @@ from dataclasses import replace
 from .answers import Answer, Resolved, resolve
 from .assessment import TOP, Assessment, Contribution, Excluded, Ranked, answer_label
 from .conditions import describe, evaluate, questions_in
-from .models import Instrument, Question, Questionnaire, Rule
+from .instrument_models import Instrument
 from .package import first_sentence, recommend
+from .questionnaire_models import Question, Questionnaire, Rule
 from .sensitivity import check_sensitivity
 from .vocab import AREAS, DONT_KNOW
 

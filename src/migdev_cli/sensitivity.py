@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 
 from .answers import Answer, resolve
 from .assessment import Assessment, Change, Sensitivity, answer_label
-from .models import Question, Questionnaire
+from .questionnaire_models import Question, Questionnaire
 from .vocab import DONT_KNOW
 
 # The top ids (rank <= 3) and the package ids for some answers (Scorer's fast path).
