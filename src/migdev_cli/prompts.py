@@ -164,6 +164,7 @@ def wrap_entry(title: str, width: int) -> str:
 
 
 def answer_text(question: Question, value: Answer | None) -> str:
+    """An answer as the interview shows it: the labels of its choices, or "(not answered)"."""
     if value is None:
         return "(not answered)"
     return ", ".join(question.label_of(v) for v in value)

@@ -70,11 +70,12 @@ def check_sensitivity(
                     )
                 )
     order = sorted(weight, key=lambda q: (-weight[q], q))[:3]
+    names = {q.id: q.name for q in questionnaire.questions}
     return Sensitivity(
         top=top,
         changes=changes,
         package=package,
         tried=tried,
         decisive=order,
-        decisive_names=[result.questions[q].name for q in order],
+        decisive_names=[names[q] for q in order],
     )
