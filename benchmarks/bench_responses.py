@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from migdev_cli.answers import Plain, as_answers, is_visible  # noqa: E402
 from migdev_cli.catalog import builtin_data_dir, load_catalog  # noqa: E402
-from migdev_cli.models import Questionnaire  # noqa: E402
+from migdev_cli.questionnaire_models import Questionnaire  # noqa: E402
 from migdev_cli.vocab import DONT_KNOW  # noqa: E402
 from migdev_cli.xlsform import STAKEHOLDER_CHOICES  # noqa: E402
 

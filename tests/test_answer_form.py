@@ -159,7 +159,7 @@ ALLOWED = {
     ("fileio.py", "write_atomic"): "text or bytes to write",
     ("loader.py", "_expanded_size.walk"): "a parsed YAML document",
     ("models.py", "_yes_no_list"): "catalog data being validated",
-    ("models.py", "_one_or_many"): "catalog data being validated",
+    ("questionnaire_models.py", "_one_or_many"): "catalog data being validated",
     ("problems.py", "_data_path"): "a pydantic error location",
     ("problems.py", "problems_from_validation"): "a pydantic error's input",
     ("report_blocks.py", "runs"): "a paragraph's text runs",

@@ -159,7 +159,7 @@ def test_the_cache_keeps_a_bounded_number_of_directories(cache: Path, tmp_path: 
 def test_every_condition_kind_survives_the_round_trip_through_json() -> None:
     """The cache keeps to_data output as JSON and rebuilds it with from_data, without
     pydantic: nested all/any/not conditions (``not`` is stored under its file key) come back equal."""
-    from migdev_cli.models import Questionnaire
+    from migdev_cli.questionnaire_models import Questionnaire
     from migdev_cli.serialize import from_data, to_data
 
     when = {

@@ -119,7 +119,7 @@ def test_text_that_looks_like_a_formula_is_written_as_text(tmp_path: Path):
     from pyxform.xls2xform import convert
 
     from migdev_cli.loader import validate
-    from migdev_cli.models import Questionnaire
+    from migdev_cli.questionnaire_models import Questionnaire
     from migdev_cli.xlsform import questionnaire_to_xlsform
 
     hostile = {

@@ -24,10 +24,10 @@ from migdev_cli.answers_file import load_answers
 from migdev_cli.catalog import builtin_data_dir, load_catalog
 from migdev_cli.cli import app
 from migdev_cli.export import render_json, render_markdown
+from migdev_cli.package import PackageItem
 from migdev_cli.report import build_report
 from migdev_cli.report_markdown import md_inline
 from migdev_cli.report_wording import FIT_LABELS
-from migdev_cli.scoring import PackageItem
 from migdev_cli.session import export_interactively
 
 # Several "don't know" answers on questions that preconditions check, an optional question
@@ -856,7 +856,7 @@ def test_report_without_programme_sensitivity_or_answers_file(catalog, questionn
 
 
 def test_nothing_passes_the_screening(catalog, questionnaire, scorer, tmp_path):
-    from migdev_cli.scoring import Assessment
+    from migdev_cli.assessment import Assessment
 
     empty = Assessment("core", questionnaire.version, {}, [], [])
     report = build_report(empty, catalog, questionnaire, None, None)

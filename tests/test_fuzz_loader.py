@@ -16,7 +16,8 @@ from conftest import DATA, without_related
 from migdev_cli import loader
 from migdev_cli.catalog import Catalog, Origin, check_references
 from migdev_cli.errors import DataError
-from migdev_cli.models import Instrument, Questionnaire
+from migdev_cli.instrument_models import Instrument
+from migdev_cli.questionnaire_models import Questionnaire
 from migdev_cli.serialize import from_data, to_data
 
 NAME = "fuzzed.yaml"

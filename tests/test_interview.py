@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 from conftest import answers_strategy
 from migdev_cli.answers import resolve
-from migdev_cli.session import to_ask, wrap_entry
+from migdev_cli.prompts import wrap_entry
+from migdev_cli.session import to_ask
 
 
 def test_progress_total_counts_conditional_questions_still_to_come(questionnaire):

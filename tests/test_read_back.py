@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from migdev_cli.answers_file import dump_answers, load_answers
 from migdev_cli.errors import DataError
 from migdev_cli.loader import validate
-from migdev_cli.models import Programme, Questionnaire
+from migdev_cli.models import Programme
+from migdev_cli.questionnaire_models import Questionnaire
 
 # Control characters (C0, C1, DEL), line and paragraph separators, byte-order marks and
 # non-characters, bidirectional overrides, lone surrogates, and what YAML gives meaning to.

@@ -16,9 +16,9 @@ from conftest import REPORT_MAIN
 from migdev_cli.answers_file import load_answers
 from migdev_cli.cli import app
 from migdev_cli.export import render_docx
+from migdev_cli.package import PackageItem
 from migdev_cli.report import build_report
 from migdev_cli.report_docx import column_widths
-from migdev_cli.scoring import PackageItem
 
 docx = pytest.importorskip("docx")
 

@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 from conftest import answers_strategy
 from migdev_cli.answers import as_answers
 from migdev_cli.conditions import questions_in
-from migdev_cli.models import Instrument, Leaf, Precondition
+from migdev_cli.instrument_models import Instrument, Precondition
+from migdev_cli.models import Leaf
 from migdev_cli.package import conflict
 from migdev_cli.scoring import NEUTRAL, Scorer
+from migdev_cli.sensitivity import alternatives
 from migdev_cli.vocab import DONT_KNOW
 
 
@@ -246,15 +248,15 @@ def test_fast_scores_agree_with_the_explained_assessment(data, scorer, questionn
     assert scorer.top_ids_fast(as_answers(values)) == result.top_ids()
 
 
-def test_sensitivity_only_tries_valid_answers(scorer, questionnaire):
+def test_sensitivity_only_tries_valid_answers(questionnaire):
     """Alternatives respect choices that must stand alone ("None yet", "Don't know")."""
     for question in questionnaire.questions:
         if question.type != "multiple":
             continue
         values = [c.value for c in question.choices]
         for current in [tuple(values[:1]), tuple(values[:2]), (values[-1],), None]:
-            for alternative in scorer.alternatives(question, current):
+            for alternative in alternatives(question, current):
                 assert alternative and question.combination_error(alternative) is None, (question.id, alternative)
     partners = questionnaire.question("destination_partners")
-    assert ("none_yet",) in scorer.alternatives(partners, ("cities",))
-    assert ("cities",) in scorer.alternatives(partners, ("none_yet",))
+    assert ("none_yet",) in alternatives(partners, ("cities",))
+    assert ("cities",) in alternatives(partners, ("none_yet",))

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from migdev_cli.errors import MigdevError
-from migdev_cli.session import interview_lock
+from migdev_cli.interview_state import interview_lock
 
 pexpect = pytest.importorskip("pexpect")
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX signals and a pty")
@@ -149,7 +149,7 @@ def test_a_second_interview_on_the_same_state_directory_is_refused(tmp_path: Pat
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from migdev_cli.session import interview_lock\n"
+            "import sys, time; from pathlib import Path; from migdev_cli.interview_state import interview_lock\n"
             "with interview_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
             str(tmp_path),
         ],

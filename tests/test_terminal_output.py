@@ -155,6 +155,8 @@ NOT_AT_IMPORT = [
     "migdev_cli.render",
     "migdev_cli.export",
     "migdev_cli.session",
+    "migdev_cli.prompts",
+    "migdev_cli.interview_state",
 ]
 
 

@@ -16,7 +16,7 @@ from migdev_cli.answers import as_answers, resolve
 from migdev_cli.cli import app
 from migdev_cli.conditions import evaluate
 from migdev_cli.loader import validate
-from migdev_cli.models import Questionnaire
+from migdev_cli.questionnaire_models import Questionnaire
 from migdev_cli.serialize import to_data
 from migdev_cli.vocab import DONT_KNOW
 from migdev_cli.xlsform import STAKEHOLDER, STAKEHOLDER_CHOICES, questionnaire_to_xlsform, relevant, xlsform_rows

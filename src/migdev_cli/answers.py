@@ -29,7 +29,7 @@ from . import vocab
 from .conditions import evaluate
 from .escaping import short_repr
 from .models import Answer as Answer  # defined with the models; this module converts it at the edges
-from .models import Question, Questionnaire
+from .questionnaire_models import Question, Questionnaire
 from .suggest import did_you_mean
 
 Plain = str | list[str]  # an answer as files and JSON write it: one value, or a list for a multiple question

@@ -18,8 +18,9 @@ from .cache import DocumentCache, cache_dir
 from .errors import DataError, Problem
 from .escaping import visible
 from .loader import load_file
-from .models import AnswersFile, Programme, Questionnaire
+from .models import AnswersFile, Programme
 from .problems import MAX_PROBLEMS, cap_problems, field_name, line_of
+from .questionnaire_models import Questionnaire
 from .serialize import to_data
 from .suggest import did_you_mean
 

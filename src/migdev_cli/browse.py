@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import Instrument
+from .instrument_models import Instrument
 
 
 def _haystack(inst: Instrument) -> str:

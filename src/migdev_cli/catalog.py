@@ -17,8 +17,10 @@ from typing import Any, TypeVar
 
 from .cache import DocumentCache, cache_dir
 from .errors import DataError, NotFound, Problem
+from .instrument_models import Instrument
 from .loader import field_name, line_of, load_file, parse_yaml, text_of
-from .models import AllOf, AnyOf, Condition, Instrument, Leaf, Not, Questionnaire
+from .models import AllOf, AnyOf, Condition, Leaf, Not
+from .questionnaire_models import Questionnaire
 from .suggest import did_you_mean
 
 

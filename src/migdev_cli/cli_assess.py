@@ -108,7 +108,8 @@ def assess(
         questionnaire, programme, values = answers_matching(answers, catalog, questionnaire_id)
         _assessed(catalog, questionnaire, programme, values, save_answers, force, as_json, top, interactive=False)
         return
-    from .session import complete, interview_held, run_interactive
+    from .interview_state import complete, interview_held
+    from .session import run_interactive
 
     questionnaire = catalog.questionnaire(questionnaire_id)
     with interview_held(questionnaire):  # one interview per state directory, the save prompts included

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from itertools import combinations
 
-from .models import AllOf, Answer, AnyOf, Condition, Leaf, Not, Questionnaire
+from .models import AllOf, Answer, AnyOf, Condition, Leaf, Not
+from .questionnaire_models import Questionnaire
 from .vocab import DONT_KNOW
 
 Answers = Mapping[str, Answer]

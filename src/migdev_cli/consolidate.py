@@ -35,8 +35,9 @@ import numpy as np
 from .answers import Answer, plain_answers
 from .conditions import evaluate
 from .errors import DataError, MigdevError, Problem
+from .instrument_models import Instrument
 from .loader import MAX_PROBLEMS
-from .models import Instrument, Questionnaire
+from .questionnaire_models import Questionnaire
 from .survey_columns import Columns
 from .survey_respondents import Respondent, Responses, Skipped
 from .survey_scoring import BATCH, TOP, Batch, Scored, SurveyScorer

@@ -18,11 +18,11 @@ import numpy as np
 
 from . import __version__
 from .answers import resolve
+from .assessment import TOP
 from .consolidate import Consolidated, respondent_label
 from .models import Programme
 from .report_blocks import Block, Heading, ListBlock, PageBreak, Paragraph, Table
 from .report_wording import brief, join_words
-from .scoring import TOP
 from .survey_scoring import Batch
 
 GROUP_TOP = 5

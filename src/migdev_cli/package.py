@@ -31,7 +31,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .models import Answer, Condition, Instrument, Leaf, Questionnaire
+from .instrument_models import Instrument
+from .models import Answer, Condition, Leaf
+from .questionnaire_models import Questionnaire
 from .vocab import AREAS, BOTTLENECKS, DONT_KNOW, IMPLEMENTERS
 
 PHASES = {1: "Lay the ground", 2: "Pilot", 3: "Scale"}

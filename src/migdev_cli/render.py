@@ -16,9 +16,11 @@ from rich.table import Table
 from rich.text import Text
 
 from . import vocab
+from .assessment import Assessment
 from .escaping import visible
-from .models import Instrument, Questionnaire
-from .scoring import Assessment, area_label, describe_check
+from .instrument_models import Instrument
+from .questionnaire_models import Questionnaire
+from .scoring import area_label, describe_check
 
 
 def plain(value: Any, style: str = "") -> Text:

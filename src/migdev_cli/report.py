@@ -21,14 +21,16 @@ from typing import Any
 
 from . import __version__, vocab
 from .answers import asked
+from .assessment import Assessment
 from .catalog import Catalog
-from .models import Programme, Questionnaire
+from .models import Programme
+from .questionnaire_models import Questionnaire
 from .report_annex import context, fact_sheet
 from .report_evidence import References, evidence_of
 from .report_package import recommended_package, results_framework
 from .report_summary import next_steps, summary
 from .report_wording import FIT_LABELS, label
-from .scoring import NEUTRAL, Assessment
+from .scoring import NEUTRAL
 
 FORMAT_VERSION = 2
 

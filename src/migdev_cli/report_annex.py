@@ -8,11 +8,12 @@ from typing import Any
 
 from . import vocab
 from .answers import to_plain
+from .assessment import Assessment, Contribution, Ranked
 from .conditions import describe, questions_in
-from .models import Instrument, Precondition, Questionnaire
+from .instrument_models import Instrument, Precondition
+from .questionnaire_models import Questionnaire
 from .report_evidence import References, evidence_of
 from .report_wording import LEVELS, label
-from .scoring import Assessment, Contribution, Ranked
 
 
 def _contribution(c: Contribution) -> dict[str, Any]:

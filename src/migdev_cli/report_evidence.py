@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .models import Instrument
+from .instrument_models import Instrument
 from .report_wording import EVIDENCE_LABELS, EVIDENCE_SHORT
 
 _SPACE = re.compile(r"\s+")

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from . import vocab
+from .assessment import TOP
 from .report_blocks import Block, Heading, ListBlock, PageBreak, Paragraph, Picture, Run, Table
 from .report_wording import FIT_LABELS, brief, join_words
-from .scoring import NEUTRAL, TOP
+from .scoring import NEUTRAL
 
 ANNEX = "Annex"
 CHART_CAPTION = "Scores of the instruments that passed the screening, coloured by fit band; the package is marked."

@@ -7,11 +7,12 @@ import re
 from typing import Any
 
 from . import vocab
+from .assessment import TOP, Assessment, Ranked
 from .catalog import Catalog
 from .package import first_sentence
 from .report_evidence import evidence_of
 from .report_wording import LEVELS, PHASES, actor_label, label, lower_first
-from .scoring import NEUTRAL, TOP, Assessment, Ranked
+from .scoring import NEUTRAL
 
 MAX_PACKAGE = 4  # without a package, at most this many of the top-ranked (ties can make more)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import vocab
+from .assessment import Assessment
 from .package import first_sentence
 from .report_wording import COST_ORDER, PHASES, TIME_ORDER, brief, join_words, lower_first
-from .scoring import Assessment
 
 
 def _drivers(result: Assessment, package: list[dict[str, Any]], n: int = 3) -> list[dict[str, Any]]:

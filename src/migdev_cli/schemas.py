@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import AnswersFile, Instrument, Questionnaire
+from .instrument_models import Instrument
+from .models import AnswersFile
+from .questionnaire_models import Questionnaire
 
 SCHEMAS = {"instrument": Instrument, "questionnaire": Questionnaire, "answers": AnswersFile}
 

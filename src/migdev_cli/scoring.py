@@ -1,4 +1,4 @@
-"""Screening, scoring, ranking, fit, the recommended package and sensitivity (pure, deterministic).
+"""Screening, scoring, ranking, fit and the recommended package (pure, deterministic).
 
 Method (also in docs/method.md):
 
@@ -22,159 +22,32 @@ Method (also in docs/method.md):
    listed by name.
 6. Package: 3 or 4 complementary instruments from the top of the ranking, in phases
    (:mod:`migdev_cli.package`).
-7. Sensitivity: every other value of every single answer is tried; the changes that would
-   alter the package or push an instrument out of the top 3 are reported.
+7. Sensitivity: see :mod:`migdev_cli.sensitivity`.
+
+The results are the plain data of :mod:`migdev_cli.assessment`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
-from .answers import Answer, Resolved, resolve, to_plain
+from .answers import Answer, Resolved, resolve
+from .assessment import TOP, Assessment, Contribution, Excluded, Ranked, answer_label
 from .conditions import describe, evaluate, questions_in
-from .models import Instrument, Question, Questionnaire, Rule
-from .package import PackageItem, Pairs, first_sentence, recommend
+from .instrument_models import Instrument
+from .package import Pairs, first_sentence, recommend
+from .questionnaire_models import Question, Questionnaire, Rule
+from .sensitivity import check_sensitivity
 from .vocab import AREAS, DONT_KNOW
 
 NEUTRAL = 50.0
-TOP = 3
 # The questions that decide fit: what the programme wants (and which aim comes first), what
 # holds migrants back, who leads.
 FIT_QUESTIONS = ("objectives", "main_objective", "bottlenecks", "lead_implementer")
 # The questions added in questionnaire version 2026.12; answers files written before lack them.
 # main_objective is asked only when two or more objectives are ticked.
 NEEDS_QUESTIONS = ("objectives", "main_objective", "lead_implementer", "component_location", "bottlenecks")
-# The recommendation is robust when at most this share of single changed answers alters the package.
-ROBUST_SHARE = 0.2
-
-
-@dataclass(frozen=True)
-class Contribution:
-    question: str
-    text: str
-    answer: str
-    points: float
-    effect: str  # "raised" or "lowered"
-    because: str
-
-
-@dataclass(frozen=True)
-class Ranked:
-    rank: int
-    id: str
-    name: str
-    area: str
-    score: float
-    coverage: float
-    reasons: list[str]
-    contributions: list[Contribution]
-    unchecked: list[str] = field(default_factory=list)  # preconditions an answer of "don't know" left open
-    fit: str = "possible"  # strong, possible or weak: see fit_band
-    warnings: list[str] = field(default_factory=list)  # what is not known yet and matters for this instrument
-
-
-@dataclass(frozen=True)
-class Excluded:
-    id: str
-    name: str
-    area: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Change:
-    question: str
-    text: str
-    answer: str
-    alternative: str
-    alternative_value: Answer
-    top_after: list[str]
-    package_after: list[str] = field(default_factory=list)
-    alters_package: bool = False  # an instrument of the package drops out of it
-
-
-@dataclass
-class Sensitivity:
-    top: list[str]
-    changes: list[Change]
-    package: list[str] = field(default_factory=list)
-    tried: int = 0  # single changed answers tried
-    decisive: list[str] = field(default_factory=list)  # question ids the package depends on most
-    decisive_names: list[str] = field(default_factory=list)
-
-    @property
-    def stable(self) -> bool:
-        return not self.changes
-
-    @property
-    def package_changes(self) -> int:
-        return sum(1 for c in self.changes if c.alters_package)
-
-    @property
-    def robust(self) -> bool:
-        return self.package_changes <= ROBUST_SHARE * self.tried
-
-    def summary(self) -> str:
-        if self.stable:
-            return f"Robust: no single changed answer would alter the package or the top {TOP}."
-        n, m = self.package_changes, len(self.changes) - self.package_changes
-        head = "Robust" if self.robust else "Not robust"
-        parts = [f"{n} of {self.tried} single changed answers would alter the package"]
-        if m:
-            parts.append(f"{m} more would push an instrument out of the top {TOP}")
-        text = f"{head}: " + ", and ".join(parts) + "."
-        if self.decisive_names:
-            text += " It depends most on: " + ", ".join(self.decisive_names) + "."
-        return text
-
-
-@dataclass
-class Assessment:
-    questionnaire: str
-    version: str
-    answers: dict[str, Answer]
-    ranking: list[Ranked]
-    excluded: list[Excluded]
-    ignored: list[str] = field(default_factory=list)
-    unanswered: list[str] = field(default_factory=list)
-    sensitivity: Sensitivity | None = None
-    package: list[PackageItem] = field(default_factory=list)
-    # the questionnaire's questions by id: how each answer is written out (see answers.to_plain)
-    questions: dict[str, Question] = field(default_factory=dict, repr=False, compare=False)
-
-    def top_ids(self, n: int = TOP) -> list[str]:
-        return [r.id for r in self.ranking if r.rank <= n]
-
-    def plain_answers(self) -> dict[str, str | list[str]]:
-        """The answers that count as files and JSON write them (see answers.to_plain)."""
-        return {qid: to_plain(self.questions[qid], answer) for qid, answer in self.answers.items()}
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "questionnaire": {"id": self.questionnaire, "version": self.version},
-            "package": [asdict(p) for p in self.package],
-            "ranking": [asdict(r) for r in self.ranking],
-            "excluded": [asdict(e) for e in self.excluded],
-            "ignored_answers": self.ignored,
-            "unanswered": self.unanswered,
-        }
-        if self.sensitivity is not None:
-            data["sensitivity"] = {
-                "robust": self.sensitivity.robust,
-                "decisive": self.sensitivity.decisive,
-                "summary": self.sensitivity.summary(),
-                "top": self.sensitivity.top,
-                "package": self.sensitivity.package,
-                "tried": self.sensitivity.tried,
-                "stable": self.sensitivity.stable,
-                "changes": [
-                    {**asdict(c), "alternative_value": to_plain(self.questions[c.question], c.alternative_value)}
-                    for c in self.sensitivity.changes
-                ],
-            }
-        return data
 
 
 def main_objective(answers: Mapping[str, Answer]) -> str | None:
@@ -245,9 +118,6 @@ class Scorer:
             self.relevant[question.id] = movers
 
     # ----------------------------------------------------------------- helpers
-
-    def answer_label(self, question: Question, value: Answer) -> str:
-        return ", ".join(question.label_of(v) for v in value)
 
     def _excluded_ids(self, answers: Mapping[str, Answer]) -> set[str]:
         """Ids screened out by an answer's exclude rule or by a precondition check that is false."""
@@ -367,7 +237,7 @@ class Scorer:
         for pre in inst.preconditions:
             if pre.check is not None and evaluate(pre.check, answers) is False:
                 given = [
-                    f"{self.questions[qid].name}: {self.answer_label(self.questions[qid], answers[qid])}"
+                    f"{self.questions[qid].name}: {answer_label(self.questions[qid], answers[qid])}"
                     for qid in dict.fromkeys(questions_in(pre.check))
                     if qid in answers
                 ]
@@ -423,14 +293,14 @@ class Scorer:
                 continue
             points = 25.0 * question.weight * raw / total_weight
             sign = 1 if raw > 0 else -1
-            label = self.answer_label(question, value)
+            label = answer_label(question, value)
             if missed and sign < 0 and question.miss_because:
                 answer, because = label, question.miss_because.replace("{answer}", label)
             else:
                 # the answer(s) that pushed in the direction of the net effect
                 pushing = [(v, r) for v, r in matched if r.points * sign > 0]
                 strongest = max(pushing, key=lambda vr: (vr[1].points * sign, vr[1].because is not None))[1]
-                answer = self.answer_label(question, tuple(dict.fromkeys(v for v, _ in pushing)))
+                answer = answer_label(question, tuple(dict.fromkeys(v for v, _ in pushing)))
                 because = _because(strongest)
             contributions.append(
                 Contribution(
@@ -496,67 +366,8 @@ class Scorer:
             questions=self.questions,
         )
         if sensitivity:
-            result.sensitivity = self.sensitivity(raw, result)
+            result.sensitivity = check_sensitivity(self.questionnaire, raw, result, self._outcome)
         return result
-
-    def alternatives(self, question: Question, current: Answer | None) -> list[Answer]:
-        """Every answer that differs from ``current`` in one choice."""
-        values = [c.value for c in question.choices]
-        if question.type != "multiple":
-            return [(v,) for v in values if (v,) != current]
-        alone = set(question.exclusive_values)
-        chosen = set(current) - {DONT_KNOW} if current is not None else set()
-        out: list[Answer] = []
-        for v in values:
-            if v in chosen:
-                changed = chosen - {v}  # untick it
-            elif v in alone:
-                changed = {v}  # a choice that must stand alone replaces the rest
-            else:
-                changed = (chosen - alone) | {v}
-            if changed and question.combination_error(sorted(changed)) is None:
-                out.append(tuple(x for x in values if x in changed))  # never more ticked than allowed
-        return out
-
-    def sensitivity(self, raw: Mapping[str, Answer], result: Assessment) -> Sensitivity:
-        """Try every other value of every single answer. A change counts when an instrument drops
-        out of the package or out of the top 3 (a tied instrument joining, or a fourth instrument
-        joining the package, does not)."""
-        top = result.top_ids()
-        package = [p.id for p in result.package]
-        changes: list[Change] = []
-        tried = 0
-        weight: dict[str, int] = {}
-        visible = resolve(self.questionnaire, dict(raw)).visible(self.questionnaire)
-        for question in visible:
-            current = result.answers.get(question.id)
-            for alternative in self.alternatives(question, current):
-                tried += 1
-                top_after, package_after = self._outcome({**raw, question.id: alternative})
-                alters = bool(set(package) - set(package_after))  # a recommended instrument drops out
-                if alters or set(top) - set(top_after):
-                    weight[question.id] = weight.get(question.id, 0) + (2 if alters else 1)
-                    changes.append(
-                        Change(
-                            question=question.id,
-                            text=question.name,
-                            answer=self.answer_label(question, current) if current is not None else "(not answered)",
-                            alternative=self.answer_label(question, alternative),
-                            alternative_value=alternative,
-                            top_after=top_after,
-                            package_after=package_after,
-                            alters_package=alters,
-                        )
-                    )
-        order = sorted(weight, key=lambda q: (-weight[q], q))[:3]
-        return Sensitivity(
-            top=top,
-            changes=changes,
-            package=package,
-            tried=tried,
-            decisive=order,
-            decisive_names=[self.questions[q].name for q in order],
-        )
 
 
 def needs_warning(questionnaire: Questionnaire, answers: Mapping[str, Answer], file: str = "answers") -> str | None:

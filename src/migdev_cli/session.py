@@ -1,277 +1,29 @@
-"""The interactive assessment: questions one by one, saved after every answer.
+"""The interactive assessment: the programme's details, then the questions one by one (back
+and forward), a review screen, and after the results the offers to save the answers and write
+the report.
 
-An unfinished assessment lives in the state directory (``MIGDEV_STATE_DIR``, else
-``$XDG_STATE_HOME/migdev`` or ``~/.local/state/migdev``) as an ordinary answers file, so
-``migdev assess --resume`` continues where it stopped and nothing typed is lost.
-
-The state directory is private (created 0700, refused when another user owns it or others
-may write to it) and holds one interview at a time: a second one is refused with the
-process that holds it. An unfinished interview the user chose not to resume is kept until
-the new one saves its first answer (or the programme's name). Ctrl-C, SIGINT from another
-process, SIGTERM and SIGHUP all end the interview the same way: the terminal restored, what
-was typed saved, exit 130.
+Every answer is saved as soon as it is given (:mod:`migdev_cli.interview_state`), so
+``migdev assess --resume`` continues where an interruption stopped. An unfinished interview
+the user chose not to resume is kept until the new one saves its first answer (or the
+programme's name).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
-import os
-import signal
-import socket
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .answers import Answer, as_answer, resolve
-from .answers_file import dump_answers, load_answers
+from .answers import Answer, resolve
+from .answers_file import dump_answers
 from .conditions import evaluate, questions_in
-from .errors import DataError, Interrupted, MigdevError, NoTerminal
-from .escaping import visible
-from .fileio import private_dir_problem, write_atomic
-from .models import Programme, Question, Questionnaire
-from .vocab import DONT_KNOW, DONT_KNOW_LABEL
-
-
-def state_dir() -> Path:
-    if os.environ.get("MIGDEV_STATE_DIR"):
-        return Path(os.environ["MIGDEV_STATE_DIR"])
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(base) / "migdev"
-
-
-def session_path(questionnaire_id: str) -> Path:
-    return state_dir() / f"session-{questionnaire_id}.yaml"
-
-
-LOCK_NAME = "interview.lock"
-
-
-@contextlib.contextmanager
-def interview_lock(directory: Path) -> Iterator[None]:
-    """Hold the state directory for one interview: refuse (MigdevError naming the process
-    that holds it) while another runs. The lock goes with the process, however it ends."""
-    problem = private_dir_problem(directory)
-    if problem is not None:
-        raise MigdevError(
-            f"the state directory {visible(directory, keep='')} cannot be used: {problem}; "
-            "set MIGDEV_STATE_DIR to a directory of your own"
-        )
-    try:
-        import fcntl
-    except ImportError:  # not a POSIX system: no lock
-        yield
-        return
-    path = directory / LOCK_NAME
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except OSError as exc:
-        raise MigdevError(f"cannot lock {visible(path, keep='')}: {exc.strerror or exc}") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = visible(os.pread(fd, 200, 0).decode("utf-8", "replace").strip(), keep="") or "another process"
-            raise MigdevError(
-                f"another interview is running with the state directory {visible(directory, keep='')} "
-                f"({holder}); finish it first, or set MIGDEV_STATE_DIR to another directory"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"process {os.getpid()} on {socket.gethostname()}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-@contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM (and SIGHUP: the terminal was closed) during the interview end it like Ctrl-C:
-    a prompt on screen is left cleanly (terminal restored), what was typed is saved."""
-
-    def interrupt(signum: int, frame: Any) -> None:
-        from prompt_toolkit.application import get_app_or_none
-
-        app = get_app_or_none()
-        if app is not None and app.is_running and not app.future.done():  # type: ignore[union-attr]
-            app.exit(exception=KeyboardInterrupt, style="class:aborting")
-        else:
-            raise KeyboardInterrupt
-
-    signals = [signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
-    try:
-        previous = {signum: signal.signal(signum, interrupt) for signum in signals}
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-def _save(path: Path, questionnaire: Questionnaire, programme: Programme, values: dict[str, Answer]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, dump_answers(questionnaire, programme, values), force=True, mode=0o600)
-
-
-def _load(path: Path, questionnaire: Questionnaire) -> tuple[Programme, dict[str, Answer]]:
-    try:
-        doc, values = load_answers(path, {questionnaire.id: questionnaire})
-    except DataError as exc:
-        raise MigdevError(f"the saved assessment {path} cannot be read ({exc.lines()[0]}); fix or delete it") from None
-    return doc.programme, values
-
-
-MAX_TEXT = 5000  # the longest programme name, country or date an answers file accepts
-BACK = "\x00back"  # what a prompt returns when the user asks for the previous question
-BACK_LABEL = "<- Back to the previous question"
-GO_BACK: Answer = (BACK,)  # what Prompter.ask returns then (no choice value looks like it)
-KEYS = {
-    "multiple": "Space: tick  Enter: confirm  Left or Esc: back  Ctrl-C: stop (answers kept)",
-    "single": "Arrows: move  Enter: confirm  Left or Esc: back  Ctrl-C: stop (answers kept)",
-}
-
-
-class Prompter:
-    """Asks one question with questionary (arrow keys); Ctrl-C raises KeyboardInterrupt.
-
-    Select and checkbox prompts go back on Left or Esc and list a back entry as well; text
-    prompts go back on Esc. Both return :data:`BACK` then.
-    """
-
-    def __init__(self) -> None:
-        import questionary
-        from rich.console import Console
-
-        self.q = questionary
-        self.out = Console(highlight=False)
-
-    @property
-    def width(self) -> int:
-        return max(40, self.out.width)
-
-    def header(self, text: str) -> None:
-        from rich.text import Text
-
-        self.out.print(Text(visible(text), style="bold cyan"))
-
-    def note(self, text: str) -> None:
-        from rich.text import Text
-
-        self.out.print(Text(visible(text), style="dim"))
-
-    def echo(self, message: str, answer: str) -> None:
-        """A question and its answer as it stays on screen (wrapped, never cut)."""
-        from rich.text import Text
-
-        self.out.print(
-            Text.assemble(("? ", "bold green"), (visible(message), "bold"), " ", (visible(answer), "yellow"))
-        )
-
-    def _ask(self, prompt: Any, keys: tuple[str, ...] = ("left", "escape")) -> Any:
-        """Run a questionary prompt with the back keys bound; SIGINT from another process (not
-        only Ctrl-C typed) interrupts it, as it does a text prompt."""
-        from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
-        from prompt_toolkit.keys import Keys
-
-        bindings = KeyBindings()
-
-        @bindings.add(Keys.SIGINT, eager=True)
-        def _interrupt(event: Any) -> None:
-            event.app.exit(exception=KeyboardInterrupt, style="class:aborting")
-
-        for key in keys:
-
-            @bindings.add(key, eager=key != "escape")
-            def _back(event: Any) -> None:
-                event.app.exit(result=BACK)
-
-        app = prompt.application
-        app.key_bindings = merge_key_bindings([app.key_bindings, bindings])
-        return prompt.unsafe_ask()
-
-    def text(self, message: str, default: str = "", back: bool = False) -> str:
-        prompt = self.q.text(message, default=default)
-        answer = self._ask(prompt, ("escape",) if back else ())
-        if answer == BACK:
-            return BACK
-        typed = str(answer or "").strip()[:MAX_TEXT]
-        # bytes a terminal sent that are not UTF-8 arrive as lone surrogates, which no file can hold
-        return typed.encode("utf-8", "replace").decode("utf-8")
-
-    def confirm(self, message: str, default: bool = True) -> bool:
-        return bool(self._ask(self.q.confirm(message, default=default), ()))
-
-    def ask(self, question: Question, current: Answer | None) -> Answer | None:
-        Choice = self.q.Choice
-        options = [
-            Choice(title=visible(c.label, keep=""), value=c.value, description=c.help and visible(c.help, keep=""))
-            for c in question.choices
-        ]
-        if question.allow_dont_know:
-            options.append(Choice(title=DONT_KNOW_LABEL, value=DONT_KNOW))
-        message = visible(question.text, keep="")
-        if question.type == "multiple":
-            chosen = set(current or ())
-            for option in options:
-                option.checked = option.value in chosen
-            options.append(Choice(title=BACK_LABEL + " (tick it and press Enter)", value=BACK))
-
-            def check(selection: list[str]) -> bool | str:
-                if BACK in selection:
-                    return True
-                error = question.combination_error(selection)
-                if error:
-                    return error
-                if question.required and not selection:
-                    return "Choose at least one (Space to tick, Enter to confirm)"
-                return True
-
-            picked = self._ask(
-                self.q.checkbox(
-                    message,
-                    choices=options,
-                    validate=check,
-                    instruction="(Space to tick, Enter)",
-                    erase_when_done=True,
-                )
-            )
-            if picked == BACK or BACK in picked:
-                return GO_BACK
-            answer = as_answer(str(o.value) for o in options if o.value in picked) or None
-        else:
-            default = current[0] if current and current[0] in question.values else None
-            options.append(Choice(title=BACK_LABEL, value=BACK))
-            chosen = self._ask(
-                self.q.select(
-                    message,
-                    choices=options,
-                    default=default,
-                    instruction="(arrow keys, Enter)",
-                    erase_when_done=True,
-                )
-            )
-            if chosen == BACK:
-                return GO_BACK
-            answer = None if chosen is None else as_answer(str(chosen))
-        self.echo(message, _label(question, answer) if answer is not None else "(skipped)")
-        return answer
-
-    def pick(self, message: str, options: list[tuple[str, str]]) -> str:
-        """Choose one of ``(title, value)``; long titles wrap to the terminal's width."""
-        Choice = self.q.Choice
-        choices = [Choice(title=wrap_entry(visible(t, keep=""), self.width), value=v) for t, v in options]
-        return str(self._ask(self.q.select(message, choices=choices, erase_when_done=True), ()))
-
-
-def wrap_entry(title: str, width: int) -> str:
-    """A menu entry wrapped to ``width`` columns: the pointer's 3 columns first, continuation lines
-    indented to match, and a column spare so that the terminal never wraps a line itself."""
-    import textwrap
-
-    return "\n   ".join(textwrap.wrap(title, max(10, width - 4), break_on_hyphens=False) or [""])
+from .errors import Interrupted, MigdevError
+from .fileio import write_atomic
+from .interview_state import interrupted, load_session, save_session, session_path, terminate_as_interrupt
+from .models import Programme
+from .prompts import BACK, GO_BACK, KEYS, Prompter, answer_text
+from .questionnaire_models import Question, Questionnaire
 
 
 def to_ask(questionnaire: Questionnaire, values: dict[str, Answer], skipped: set[str]) -> list[Question]:
@@ -398,7 +150,7 @@ def _ask_all(
         else:
             values[question.id] = answer
             skipped.discard(question.id)
-        _save(path, questionnaire, programme, values)
+        save_session(path, questionnaire, programme, values)
         if only is not None:
             only.remove(question.id)
             continue
@@ -412,38 +164,6 @@ def _ask_all(
                 furthest = None
 
 
-def _label(question: Question, value: Answer | None) -> str:
-    if value is None:
-        return "(not answered)"
-    return ", ".join(question.label_of(v) for v in value)
-
-
-def _interrupted(path: Path, values: dict[str, Answer]) -> Interrupted:
-    return Interrupted(
-        f"Interrupted. What you typed is saved in {path} (the programme's details and {len(values)} "
-        f"answer{'' if len(values) == 1 else 's'}); continue with `migdev assess --resume`."
-    )
-
-
-@contextlib.contextmanager
-def interview_held(questionnaire: Questionnaire) -> Iterator[None]:
-    """Hold the state directory for the whole interactive assessment: the interview, the results
-    and the save prompts, until :func:`complete` removes the finished session. A second
-    interview is refused meanwhile (see interview_lock)."""
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise NoTerminal(
-            "no interactive terminal: run `migdev assess --answers FILE` instead "
-            "(`migdev questionnaire show` lists the questions and choice values)"
-        )
-    with interview_lock(session_path(questionnaire.id).parent):
-        yield
-
-
-def complete(questionnaire: Questionnaire) -> None:
-    """The assessment is complete: its unfinished-session file goes (call while holding it)."""
-    session_path(questionnaire.id).unlink(missing_ok=True)
-
-
 def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Programme, dict[str, Answer]]:
     """Run the interview in a terminal (inside :func:`interview_held`); returns the programme and
     the answers that count.
@@ -451,7 +171,7 @@ def run_interactive(questionnaire: Questionnaire, *, resume: bool) -> tuple[Prog
     The unfinished assessment stays in the state directory until :func:`complete` is called,
     so Ctrl-C at any point, the save prompts included, leaves it for ``--resume``.
     """
-    with _terminate_as_interrupt():
+    with terminate_as_interrupt():
         return _interview(questionnaire, session_path(questionnaire.id), resume)
 
 
@@ -465,16 +185,16 @@ def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[
     def save(details: Programme) -> None:
         nonlocal keep_old, programme
         programme = details
-        _save(path, questionnaire, programme, values)
+        save_session(path, questionnaire, programme, values)
         keep_old = False
 
     if resume:
         if not path.exists():
             raise MigdevError(f"nothing to resume: no interrupted assessment in {path.parent}")
-        programme, values = _load(path, questionnaire)
+        programme, values = load_session(path, questionnaire)
         prompter.note(f"Resuming: {len(values)} answers restored from {path}")
     elif path.exists():
-        saved_programme, saved = _load(path, questionnaire)
+        saved_programme, saved = load_session(path, questionnaire)
         try:
             again = prompter.confirm(
                 f"An unfinished assessment with {len(saved)} answers exists ({path}). Resume it? "
@@ -512,7 +232,7 @@ def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[
                 (f"{label} {getattr(programme, key) or '(none)'}", f"\x00{key}")
                 for key, label in _PROGRAMME_FIELDS.items()
             ]
-            options += [(f"{q.text}  ->  {_label(q, values.get(q.id))}", q.id) for q in shown]
+            options += [(f"{q.text}  ->  {answer_text(q, values.get(q.id))}", q.id) for q in shown]
             choice = prompter.pick("Review your answers: pick one to change, or show the results", options)
             if not choice:
                 break
@@ -531,11 +251,11 @@ def _interview(questionnaire: Questionnaire, path: Path, resume: bool) -> tuple[
             raise Interrupted(
                 f"Interrupted; the unfinished assessment in {path} is kept (continue it with `migdev assess --resume`)."
             ) from None
-        _save(path, questionnaire, programme, values)
-        raise _interrupted(path, values) from None
+        save_session(path, questionnaire, programme, values)
+        raise interrupted(path, values) from None
     final = resolve(questionnaire, values).answers
     done = path.with_name(f"last-{questionnaire.id}.yaml")
-    _save(done, questionnaire, programme, final)
+    save_session(done, questionnaire, programme, final)
     prompter.note(f"Your answers are kept in {done}")
     return programme, final
 
@@ -553,7 +273,7 @@ def offer_save(
     save the answers and to export the report."""
     prompter = Prompter()
     answers_file: str | None = str(saved_to) if saved_to else None
-    with _terminate_as_interrupt():
+    with terminate_as_interrupt():
         _offer(prompter, result, catalog, questionnaire, programme, values, saved_to, answers_file, show_details)
 
 
@@ -587,7 +307,7 @@ def _offer(
         if prompter.confirm("Write the recommendations report (Markdown, Word or JSON)?", True):
             export_interactively(result, catalog, questionnaire, programme, answers_file, prompter)
     except KeyboardInterrupt:
-        raise _interrupted(session_path(questionnaire.id), values) from None
+        raise interrupted(session_path(questionnaire.id), values) from None
 
 
 def write_to_chosen_path(

@@ -30,7 +30,7 @@ from typing import Any
 
 from .answers import Answer, normalise
 from .errors import DataError, Problem
-from .models import Question, Questionnaire
+from .questionnaire_models import Question, Questionnaire
 from .suggest import did_you_mean
 from .survey_respondents import AnswerCodes, Respondent, Responses, RowProblem, Skipped
 from .survey_table import MAX_CELL_CHARS, TableRow

@@ -9,7 +9,7 @@ from typing import Any
 from .answers import Answer
 from .errors import Problem
 from .escaping import visible
-from .models import Questionnaire
+from .questionnaire_models import Questionnaire
 
 
 @dataclass(frozen=True)

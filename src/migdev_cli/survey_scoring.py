@@ -30,7 +30,8 @@ import numpy as np
 
 from .answers import Answer, resolve
 from .conditions import evaluate, questions_in
-from .models import Instrument, Questionnaire
+from .instrument_models import Instrument
+from .questionnaire_models import Questionnaire
 from .scoring import Scorer, score_from_total
 from .survey_respondents import AnswerCodes, Respondent, Responses
 

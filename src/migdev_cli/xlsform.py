@@ -35,7 +35,8 @@ from typing import Any
 from .conditions import questions_in
 from .errors import MigdevError
 from .fileio import write_atomic
-from .models import AllOf, AnyOf, Condition, Leaf, Not, Question, Questionnaire
+from .models import AllOf, AnyOf, Condition, Leaf, Not
+from .questionnaire_models import Question, Questionnaire
 from .vocab import DONT_KNOW, DONT_KNOW_LABEL
 
 RESPONDENT_GROUP = "respondent"
