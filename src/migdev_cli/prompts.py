@@ -79,6 +79,11 @@ class Prompter:
 
         app = prompt.application
         app.key_bindings = merge_key_bindings([app.key_bindings, bindings])
+        # Esc alone acts once no key of a longer sequence follows: prompt_toolkit waits 0.5 s for
+        # the rest of an escape sequence, then 1 s for a key binding that starts with Esc (1.5 s
+        # in all, a lag users feel). 0.1 s still keeps arrow keys whole over a slow connection.
+        app.ttimeoutlen = 0.1
+        app.timeoutlen = 0.2
         return prompt.unsafe_ask()
 
     def text(self, message: str, default: str = "", back: bool = False) -> str:
