@@ -137,3 +137,74 @@ def test_batches_add_up_as_one(tmp_path: Path, questionnaire, catalog):
         results.append((result.summary(), [(p.row, s) for p, s in result.first]))
     assert results[0] == results[1] == results[2]
     assert results[0][0]["respondents"] == 15
+
+
+# ---------------------------------------------------------------- bounds and edges (found in review)
+
+
+def test_the_json_report_file_is_the_json_output(runner, tmp_path: Path):
+    from migdev_cli.cli import app
+
+    path = tmp_path / "plain.csv"
+    path.write_text("\n".join([HEADER, *[ROWS[0], ROWS[2], ROWS[-1]] * 300]) + "\n", encoding="utf-8")
+    out = tmp_path / "report.json"
+    written = runner.invoke(app, ["export", "--responses", str(path), "-o", str(out)])
+    assert written.exit_code == 0, written.output
+    printed = runner.invoke(app, ["assess", "--responses", str(path), "--json"])
+    assert out.read_text(encoding="utf-8") == printed.stdout
+    assert json.loads(printed.stdout)["respondents"] == 900
+    again = runner.invoke(app, ["export", "--responses", str(path), "-o", str(out)])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_invalid_cells_are_not_remembered(tmp_path: Path, questionnaire):
+    long = "x" * 30_000
+    path = tmp_path / "bad.csv"
+    rows = [f"ministry;Ministry;{long}{n};;;;{n}" for n in range(50)] + [ROWS[0]]
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    table = open_table(path)
+    columns = Columns.of(table.name, table.header, questionnaire)
+    people, skipped = columns.read_batch(list(table.rows))
+    assert len(skipped) == 50 and len(people) == 1
+    remembered = [text for parsed in columns._parsed.values() for text in parsed]
+    remembered += [text for reader in columns._readers for text in reader[4]]
+    assert remembered and all(len(str(text)) < 100 for text in remembered)
+
+
+def test_too_many_different_answers_to_one_question_is_a_clear_error(runner, tmp_path: Path, monkeypatch):
+    from migdev_cli import survey_respondents
+    from migdev_cli.cli import app
+
+    monkeypatch.setattr(survey_respondents, "MAX_DISTINCT_ANSWERS", 3)
+    path = tmp_path / "many.csv"
+    stages = ["return", "arrival", "long_term", "arrival return", "long_term return"]
+    path.write_text("_id;target/stage\n" + "".join(f"{n};{s}\n" for n, s in enumerate(stages)), encoding="utf-8")
+    result = runner.invoke(app, ["assess", "--responses", str(path), "--json"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert f"{path}: stage: more than 3 different answers to this question" in result.stderr
+
+
+def test_a_catalog_without_instruments_gives_empty_rankings(runner, tmp_path: Path):
+    from conftest import DATA
+    from migdev_cli.cli import app
+
+    data = tmp_path / "data"
+    (data / "questionnaires").mkdir(parents=True)
+    (data / "questionnaires" / "core.yaml").write_text(
+        (DATA / "questionnaires" / "core.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    path = tmp_path / "one.csv"
+    path.write_text("_id,trust\n1,high\n", encoding="utf-8")
+    args = ["--data-dir", str(data), "--no-builtin", "assess", "--responses", str(path)]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["consolidated"] == []
+    assert document["per_respondent"][0]["ranking"] == [] and document["per_respondent"][0]["top"] == []
+
+
+def test_an_empty_batch_scores_nothing(questionnaire, catalog):
+    survey = SurveyScorer(questionnaire, catalog.instruments.values())
+    batch = survey.score_batch(Responses.of([], len(questionnaire.questions)))
+    assert len(batch) == 0 and batch.compact().json_text(survey, []) == ""

@@ -6,8 +6,9 @@ a survey export, as Markdown, JSON or Word.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -45,13 +46,25 @@ def _export_responses(
     require(fmt)  # the consolidated report has no chart: only the report file itself is checked
     data: str | bytes
     if fmt == "json":
+        from . import fileio
         from .survey_report import JsonSpool, write_json
 
-        text = io.StringIO()
-        with JsonSpool() as spool:
+        with JsonSpool() as spool:  # streamed to the file: a large survey's document is never held whole
             result, _ = read_survey(ctx, path, None, skip_invalid, answers, spool.add)
-            write_json(result, spool, text)
-        data = text.getvalue()
+            if target is None:
+                write_json(result, spool, sys.stdout)
+                sys.stdout.flush()
+                return
+
+            def fill(handle: IO[bytes]) -> None:
+                text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n")
+                write_json(result, spool, text)
+                text.flush()
+                text.detach()
+
+            fileio.write_atomic_with(target, fill, force=force)
+        typer.echo(f"Report written to {visible(target, keep='')}", err=True)
+        return
     else:
         from .consolidated_report import GROUP_TOP, ReportCollector, consolidated_blocks, header_text
 

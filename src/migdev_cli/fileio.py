@@ -13,7 +13,9 @@ import os
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from .errors import DataError, MigdevError, OutputExists, Problem
 from .escaping import visible
@@ -164,6 +166,19 @@ def write_atomic(path: Path, text: str | bytes, *, force: bool = False, mode: in
     gives the new file's permissions (else those of the regular file it replaces, or the
     umask's default).
     """
+    try:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+    except UnicodeEncodeError:  # a lone surrogate: the file could not be read back
+        shown = visible(path, keep="")
+        raise MigdevError(f"{shown}: cannot write: the text holds a character UTF-8 cannot encode") from None
+    write_atomic_with(path, lambda handle: handle.write(data), force=force, mode=mode)
+
+
+def write_atomic_with(
+    path: Path, fill: Callable[[IO[bytes]], object], *, force: bool = False, mode: int | None = None
+) -> None:
+    """As :func:`write_atomic`, the content written by ``fill`` into the open temporary file (so
+    that a long document is streamed to the file, never held in memory whole)."""
     shown = visible(path, keep="")
     if not str(path) or str(path) in (".", os.sep) or path.name in ("", ".", ".."):
         raise MigdevError(f"{visible(repr(str(path)), keep='')} is not a file name")
@@ -180,12 +195,11 @@ def write_atomic(path: Path, text: str | bytes, *, force: bool = False, mode: in
     except (UnicodeError, ValueError) as exc:  # a name the file system cannot hold
         raise MigdevError(f"{shown}: cannot write: {visible(exc, keep='')}") from None
     try:
-        try:
-            data = text.encode("utf-8") if isinstance(text, str) else text
-        except UnicodeEncodeError:  # a lone surrogate: the file could not be read back
-            raise MigdevError(f"{shown}: cannot write: the text holds a character UTF-8 cannot encode") from None
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            try:
+                fill(handle)
+            except UnicodeEncodeError:  # a lone surrogate: the file could not be read back
+                raise MigdevError(f"{shown}: cannot write: the text holds a character UTF-8 cannot encode") from None
             handle.flush()
             os.fsync(handle.fileno())
         if not force and os.path.lexists(path):

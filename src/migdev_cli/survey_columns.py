@@ -90,7 +90,8 @@ class Column:
 
 class _Parsed(dict[Any, int]):
     """One question's cell text(s) -> answer code (0: unanswered, -1: a problem), worked out on first
-    sight (the slow, exact reading of the row then names the problem)."""
+    sight (the slow, exact reading of the row then names the problem). Only valid answers are
+    remembered: they are short, while an invalid cell may be long."""
 
     def __init__(self, question: Question, combined: Column | None, split: list[Column], codes: AnswerCodes) -> None:
         super().__init__()
@@ -105,9 +106,8 @@ class _Parsed(dict[Any, int]):
         try:
             answer = _question_value(self.question, cells, self.combined, self.split)
         except ValueError:
-            code = -1
-        else:
-            code = 0 if answer is None else self.codes.code(self.position, answer)
+            return -1
+        code = 0 if answer is None else self.codes.code(self.position, answer)
         self[text] = code
         return code
 
@@ -237,7 +237,7 @@ class Columns:
             if c.kind == "choice" and c.question is not None:
                 split.setdefault(c.question, []).append(c)
         lowered = [h.strip().lower() for h in header]
-        codes = AnswerCodes(questionnaire)
+        codes = AnswerCodes(questionnaire, name)
         result = cls(name, questionnaire, header, columns, codes=codes)
         result.questions = [
             (q, combined.get(q.id), split.get(q.id, []))
@@ -317,10 +317,11 @@ class Columns:
                     answer = _question_value(question, cells, combined, split)
                     value = None if answer is None else (answer, self.codes.code(position, answer))
                 except ValueError as exc:
-                    value = exc
-                if len(parsed) > _PARSED_SIZE:
-                    parsed.clear()
-                parsed[text] = value
+                    value = exc  # not remembered: an invalid cell may be long, and repeats are rare
+                else:
+                    if len(parsed) > _PARSED_SIZE:
+                        parsed.clear()
+                    parsed[text] = value
             if value is None:
                 continue
             if isinstance(value, ValueError):

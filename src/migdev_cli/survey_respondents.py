@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .answers import Answer
-from .errors import Problem
+from .errors import DataError, Problem
 from .escaping import visible
 from .questionnaire_models import Questionnaire
 
@@ -69,15 +69,22 @@ class Responses:
         )
 
 
+MAX_DISTINCT_ANSWERS = 10_000  # per question, in one file (see AnswerCodes)
+
+
 class AnswerCodes:
     """Each distinct answer to each question of a questionnaire as a small integer, 1, 2, ... in the
     order they are met (0 is no answer), so that a survey's answers can be scored as arrays.
 
-    The codes of one question are at most its possible distinct answers, so memory stays bounded
-    by the questionnaire, not by the number of respondents."""
+    The codes of one question are at most its possible distinct answers; a multiple-choice question
+    with many choices has very many, so a file may give at most MAX_DISTINCT_ANSWERS to one question
+    (a DataError naming ``file`` and the question beyond that): memory stays bounded by the
+    questionnaire, never by the number of respondents."""
 
-    def __init__(self, questionnaire: Questionnaire) -> None:
-        self.position = {q.id: n for n, q in enumerate(questionnaire.questions)}
+    def __init__(self, questionnaire: Questionnaire, file: str = "") -> None:
+        self.file = file
+        self.ids = [q.id for q in questionnaire.questions]
+        self.position = {q: n for n, q in enumerate(self.ids)}
         self.values: list[list[Answer | None]] = [[None] for _ in questionnaire.questions]
         self._codes: list[dict[Any, int]] = [{} for _ in questionnaire.questions]
 
@@ -86,6 +93,18 @@ class AnswerCodes:
         codes = self._codes[position]
         found = codes.get(value)
         if found is None:
+            if len(codes) >= MAX_DISTINCT_ANSWERS:
+                raise DataError(
+                    [
+                        Problem(
+                            self.file,
+                            None,
+                            self.ids[position],
+                            f"more than {MAX_DISTINCT_ANSWERS:,} different answers to this question; "
+                            "a survey of this questionnaire cannot hold that many",
+                        )
+                    ]
+                )
             found = codes[value] = len(self.values[position])
             self.values[position].append(value)
         return found

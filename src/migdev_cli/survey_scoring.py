@@ -169,11 +169,12 @@ class Compact:
             f'{{{head}"top": {tops[tuple(top[:m])]}, "ranking": ['
             for head, top, m in zip(heads, top_keys, top_count, strict=True)
         ]
-        ranked = parts[:, 1 : 2 * n + 1]
-        ranked[:, 0::2] = scorer._rank_texts[ranks]
-        ranked[:, 0] = scorer._first_rank_texts[ranks[:, 0]]
-        ranked[:, 1::2] = scorer._entry_texts(order * 1001 + self.scores)
-        ranked[np.repeat(np.arange(n) >= self.included[:, None], 2, axis=1)] = ""
+        if n:  # a catalog may hold no instrument: then every ranking is empty
+            ranked = parts[:, 1 : 2 * n + 1]
+            ranked[:, 0::2] = scorer._rank_texts[ranks]
+            ranked[:, 0] = scorer._first_rank_texts[ranks[:, 0]]
+            ranked[:, 1::2] = scorer._entry_texts(order * 1001 + self.scores)
+            ranked[np.repeat(np.arange(n) >= self.included[:, None], 2, axis=1)] = ""
         excluded_texts, ignored_texts = scorer._excluded_texts, scorer._ignored_texts
         parts[:, -1] = [
             f'], "excluded": {excluded_texts[ex]}, "ignored_answers": {ignored_texts[ig]}}}\n'
@@ -240,6 +241,7 @@ class SurveyScorer:
         # per question: one row of weighted, capped points and one of exclusions per answer code
         self._points: list[np.ndarray] = [np.zeros((1, len(self.ids)), np.int32) for _ in questions]
         self._excludes: list[np.ndarray] = [np.zeros((1, len(self.ids)), bool) for _ in questions]
+        self._known = [1] * len(questions)  # rows worked out (code 0, no answer, is all zeros)
         self._scored_pos = {n for n, q in enumerate(questions) if q.weight}
         total_weight = sum(q.weight for q in questions)
         self._offset = 2 * total_weight  # a sum of w * r lies in -2W..2W
@@ -322,6 +324,8 @@ class SurveyScorer:
     ) -> tuple[list[Any], np.ndarray]:
         """``work(codes)`` once per distinct row of ``columns``: the results, and for each row the
         index of its result."""
+        if columns.shape[0] == 0:
+            return [], np.zeros(0, np.intp)
         if columns.shape[1] == 0:
             rows: list[tuple[int, ...]] = [()]
             inverse = np.zeros(columns.shape[0], np.intp)
@@ -375,16 +379,21 @@ class SurveyScorer:
 
     def _grow(self, position: int) -> None:
         """Rows of points and exclusions for the answer codes of one question not yet worked out."""
-        known = self._points[position].shape[0]
+        known = self._known[position]
         values = self.codes.values[position]
         if known == len(values):
             return
+        if len(values) > self._points[position].shape[0]:  # room for twice as many: few copies
+            rows = max(len(values), 2 * self._points[position].shape[0])
+            for tables in (self._points, self._excludes):
+                grown = np.zeros((rows, len(self.ids)), tables[position].dtype)
+                grown[:known] = tables[position][:known]
+                tables[position] = grown
         question = self.questionnaire.questions[position]
         scorer = self.scorer
         index = {iid: j for j, iid in enumerate(self.ids)}
-        points = np.zeros((len(values) - known, len(self.ids)), np.int32)
-        excludes = np.zeros(points.shape, bool)
-        for row, value in enumerate(values[known:]):
+        points, excludes = self._points[position], self._excludes[position]
+        for row, value in enumerate(values[known:], start=known):
             assert value is not None
             if question.weight:
                 for iid, p in scorer.raw_points(question, value).items():
@@ -392,8 +401,7 @@ class SurveyScorer:
             for v in value:
                 for iid in scorer.excluders.get((question.id, v), ()):
                     excludes[row, index[iid]] = True
-        self._points[position] = np.vstack([self._points[position], points])
-        self._excludes[position] = np.vstack([self._excludes[position], excludes])
+        self._known[position] = len(values)
 
     def _totals(self, answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each respondent's sum of w * r per instrument, and who is screened out of what."""
