@@ -38,7 +38,7 @@ from .conditions import describe, evaluate, questions_in
 from .instrument_models import Instrument
 from .package import Pairs, first_sentence, recommend
 from .questionnaire_models import Question, Questionnaire, Rule
-from .sensitivity import check_sensitivity
+from .sensitivity import Outcome, check_sensitivity
 from .vocab import AREAS, DONT_KNOW
 
 NEUTRAL = 50.0
@@ -85,6 +85,8 @@ class Scorer:
         self.names = {i.id: i.name for i in self.instruments}
         self.checked = [i for i in self.instruments if any(p.check is not None for p in i.preconditions)]
         self.pairs = Pairs(self.by_id, questionnaire)
+        # the questions whose answers decide which others are shown
+        self.deciders = {qid for q in questionnaire.questions if q.when is not None for qid in questions_in(q.when)}
         # (question, answer) -> capped points per moved instrument: at most the distinct answers met
         self._capped_points: dict[tuple[str, Answer], list[tuple[str, int]]] = {}
         # (question, choice value) -> instrument id -> matching rules
@@ -207,8 +209,48 @@ class Scorer:
 
     def _outcome(self, raw: Mapping[str, Answer]) -> tuple[list[str], list[str]]:
         """The top ids (rank <= 3) and the package ids for some answers, without explanations: fast."""
-        resolved, visible, total_weight, totals, fits, excluded = self._prepared(raw)
-        answers = resolved.answers
+        resolved, _, total_weight, totals, fits, excluded = self._prepared(raw)
+        return self._top_and_package(resolved.answers, total_weight, totals, fits, excluded)
+
+    def _outcomes_near(self, raw: Mapping[str, Answer]) -> Outcome:
+        """:meth:`_outcome` for answers that differ from ``raw`` in one answer, worked out from
+        ``raw``'s sums (only that answer's points change) unless the answer decides which
+        questions are shown (then afresh)."""
+        resolved, visible, total_weight, totals, fits, _ = self._prepared(raw)
+        shown = {q.id: q for q in visible}
+
+        def outcome(changed: Mapping[str, Answer]) -> tuple[list[str], list[str]]:
+            differ = [q for q in {*raw, *changed} if raw.get(q) != changed.get(q)]
+            question = shown.get(differ[0]) if len(differ) == 1 else None
+            if question is None or question.id in self.deciders:
+                return self._outcome(changed)
+            answers = {**resolved.answers, question.id: changed[question.id]}
+            new_totals, new_fits = dict(totals), fits
+            old, new = resolved.answers.get(question.id), answers[question.id]
+            if question.weight:
+                for iid, r in self._capped(question, old) if old is not None else ():
+                    new_totals[iid] -= question.weight * r
+                points = dict(self._capped(question, new))
+                for iid, r in points.items():
+                    new_totals[iid] += question.weight * r
+                if question.id in FIT_QUESTIONS:  # as in _totals: 0 unless moved; none for "don't know"
+                    qid = question.id
+                    new_fits = {iid: {k: v for k, v in fit.items() if k != qid} for iid, fit in fits.items()}
+                    for iid, fit in new_fits.items() if DONT_KNOW not in new else ():
+                        fit[qid] = points.get(iid, 0)
+            excluded = self._excluded_ids(answers)
+            return self._top_and_package(answers, total_weight, new_totals, new_fits, excluded)
+
+        return outcome
+
+    def _top_and_package(
+        self,
+        answers: Mapping[str, Answer],
+        total_weight: int,
+        totals: Mapping[str, int],
+        fits: Mapping[str, Mapping[str, int]],
+        excluded: set[str],
+    ) -> tuple[list[str], list[str]]:
         names = self.names
         triples = [
             (score_from_total(totals[iid], total_weight), names[iid], iid) for iid in self.ids if iid not in excluded
@@ -366,7 +408,7 @@ class Scorer:
             questions=self.questions,
         )
         if sensitivity:
-            result.sensitivity = check_sensitivity(self.questionnaire, raw, result, self._outcome)
+            result.sensitivity = check_sensitivity(self.questionnaire, raw, result, self._outcomes_near(raw))
         return result
 
 
