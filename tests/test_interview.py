@@ -40,3 +40,17 @@ def test_review_entries_wrap_within_the_width_and_lose_no_word(title, width):
     # a word that fits on a line is never cut (only a word longer than the line must be)
     kept = set(entry.split())
     assert all(word in kept for word in title.split() if len(word) <= width - 4)
+
+
+def test_a_prompt_breaks_between_words():
+    """questionary lets the terminal cut a long question mid-word; the prompt is broken between
+    words instead, and the instruction goes on a line of its own when it does not fit."""
+    from migdev_cli.prompts import wrap_prompt
+
+    message = "Which type of programme will host the migration component?"
+    text = wrap_prompt(message, "(Space to tick, Enter)", 80)
+    assert text == message + "\n"  # 2 + 59 + 1 + 22 columns would pass 77
+    lines = wrap_prompt("word " * 40, "(arrow keys, Enter)", 40).split("\n")
+    assert all(len(line) <= 37 for line in lines) and all(w == "word" for line in lines for w in line.split())
+    short = wrap_prompt("Budget?", "(arrow keys, Enter)", 80)
+    assert short == "Budget?"

@@ -123,12 +123,13 @@ class Prompter:
                     return "Choose at least one (Space to tick, Enter to confirm)"
                 return True
 
+            instruction = "(Space to tick, Enter)"
             picked = self._ask(
                 self.q.checkbox(
-                    message,
+                    wrap_prompt(message, instruction, self.width),
                     choices=options,
                     validate=check,
-                    instruction="(Space to tick, Enter)",
+                    instruction=instruction,
                     erase_when_done=True,
                 )
             )
@@ -138,12 +139,13 @@ class Prompter:
         else:
             default = current[0] if current and current[0] in question.values else None
             options.append(Choice(title=BACK_LABEL, value=BACK))
+            instruction = "(arrow keys, Enter)"
             chosen = self._ask(
                 self.q.select(
-                    message,
+                    wrap_prompt(message, instruction, self.width),
                     choices=options,
                     default=default,
-                    instruction="(arrow keys, Enter)",
+                    instruction=instruction,
                     erase_when_done=True,
                 )
             )
@@ -158,6 +160,19 @@ class Prompter:
         Choice = self.q.Choice
         choices = [Choice(title=wrap_entry(visible(t, keep=""), self.width), value=v) for t, v in options]
         return str(self._ask(self.q.select(message, choices=choices, erase_when_done=True), ()))
+
+
+def wrap_prompt(message: str, instruction: str, width: int) -> str:
+    """A question as its prompt shows it: "? ", the question, then the instruction, broken between
+    words so that the terminal never cuts a word (the instruction goes on a line of its own when
+    it does not fit after the question's last line)."""
+    import textwrap
+
+    room = max(10, width - 3)  # "? " in front, and a column spare
+    lines = textwrap.wrap(message, room, break_on_hyphens=False) or [""]
+    if len(lines[-1]) + 1 + len(instruction) > room:
+        lines.append("")  # questionary puts a space before the instruction
+    return "\n".join(lines)
 
 
 def wrap_entry(title: str, width: int) -> str:
