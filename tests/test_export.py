@@ -879,3 +879,11 @@ def test_interactive_export_to_a_directory_asks_for_a_file_name(
     # a directory is not a file name: the prompt comes back with DIR/migdev-report.md, accepted by Enter
     _interactive(f"{CLEAR}{target}\r\r", catalog, questionnaire, assessed, answers_path, tmp_path, monkeypatch)
     assert (target / "migdev-report.md").read_text(encoding="utf-8").startswith("# Recommendations report")
+
+
+def test_report_counts_in_words():
+    """A sentence of the summary may start with a count: small counts are words, never figures."""
+    from migdev_cli.report_wording import counted
+
+    assert [counted(n) for n in (0, 1, 2, 4, 10)] == ["no", "one", "two", "four", "ten"]
+    assert counted(11) == "11" and counted(12_000) == "12,000"

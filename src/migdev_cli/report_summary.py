@@ -7,7 +7,7 @@ from typing import Any
 from . import vocab
 from .assessment import Assessment
 from .package import first_sentence
-from .report_wording import COST_ORDER, PHASES, TIME_ORDER, brief, join_words, lower_first
+from .report_wording import COST_ORDER, PHASES, TIME_ORDER, brief, counted, join_words, lower_first
 
 
 def _drivers(result: Assessment, package: list[dict[str, Any]], n: int = 3) -> list[dict[str, Any]]:
@@ -81,7 +81,9 @@ def summary(
     cost_line = f"Rough cost per instrument: {costs}; time to results: {times}."
     quick = [p["name"] for p in package if p["time_to_results"]["value"] == TIME_ORDER[0]]
     if quick and len(quick) < len(package):
-        cost_line += f" {len(quick)} of the {len(package)} can show first results within a year."
+        cost_line += (
+            f" {counted(len(quick)).capitalize()} of the {counted(len(package))} can show first results within a year."
+        )
     paragraphs.append(cost_line)
     risk = first["main_risk"]
     warnings = [w for p in package for w in p["warnings"]]
@@ -111,7 +113,8 @@ def _confidence(package: list[dict[str, Any]], sensitivity: dict[str, Any] | Non
     elif strong:
         how += (
             f" On impact, rigorous or close-analogue evidence supports "
-            f"{strong[0] if len(strong) == 1 else f'{len(strong)} of the {len(package)}'}; the others rest on "
+            f"{strong[0] if len(strong) == 1 else f'{counted(len(strong))} of the {counted(len(package))}'}; "
+            "the others rest on "
             "monitoring or descriptive evidence, so build an evaluation into their pilots."
         )
     else:

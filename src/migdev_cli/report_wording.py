@@ -65,3 +65,11 @@ def actor_label(value: str) -> str:
         if value in vocabulary:
             return vocabulary[value]
     return value
+
+
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def counted(n: int) -> str:
+    """A small count in words, as a sentence may start with it ("Two of the four ..."); figures from 11."""
+    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else f"{n:,}"
