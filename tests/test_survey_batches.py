@@ -208,3 +208,13 @@ def test_an_empty_batch_scores_nothing(questionnaire, catalog):
     survey = SurveyScorer(questionnaire, catalog.instruments.values())
     batch = survey.score_batch(Responses.of([], len(questionnaire.questions)))
     assert len(batch) == 0 and batch.compact().json_text(survey, []) == ""
+
+
+def test_remembered_json_snippets_stay_within_their_budget():
+    from migdev_cli.survey_scoring import _Texts
+
+    texts = _Texts(lambda key: "x" * key, limit=100)
+    assert texts[40] == "x" * 40 and texts[50] == "x" * 50
+    assert texts.chars == 90 and len(texts) == 2
+    assert texts[30] == "x" * 30  # past the budget: what was remembered is dropped first
+    assert texts.chars == 30 and list(texts) == [30]

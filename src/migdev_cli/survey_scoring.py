@@ -39,7 +39,7 @@ TOP = 3
 MEMO_SIZE = 10_000  # distinct combinations remembered per lookup (memory stays bounded)
 BATCH = 256  # respondents scored together: small enough that the arrays of a batch stay below the size
 # the C allocator hands back to the system on every free (larger batches measured slower)
-_TEXT_SIZE = 200_000  # JSON snippets remembered
+_TEXT_CHARS = 20_000_000  # characters of JSON snippets remembered per kind (memory stays bounded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +56,22 @@ class Scored:
 
 
 class _Texts(dict[Any, str]):
-    """JSON snippets made on first use by ``make`` and remembered (up to _TEXT_SIZE of them)."""
+    """JSON snippets made on first use by ``make`` and remembered, up to ``limit`` characters in all
+    (a list of excluded instruments of a large catalog can be long)."""
 
-    def __init__(self, make: Callable[[Any], str]) -> None:
+    def __init__(self, make: Callable[[Any], str], limit: int = _TEXT_CHARS) -> None:
         super().__init__()
         self.make = make
+        self.limit = limit
+        self.chars = 0
 
     def __missing__(self, key: Any) -> str:
-        if len(self) >= _TEXT_SIZE:
+        text = self.make(key)
+        if self.chars + len(text) > self.limit:
             self.clear()
-        text = self[key] = self.make(key)
+            self.chars = 0
+        self[key] = text
+        self.chars += len(text)
         return text
 
 
@@ -262,7 +268,7 @@ class SurveyScorer:
         # pieces of the JSON text: '{"rank": R, "id": "' and 'ID", "score": S}' (see Batch.json_text)
         self._first_rank_texts = np.array([f'{{"rank": {r}, "id": "' for r in range(n + 1)], object)
         self._rank_texts = np.array([f', {{"rank": {r}, "id": "' for r in range(n + 1)], object)
-        self._entries: np.ndarray = np.full(n * 1001, None, object)  # id * 1001 + score in tenths
+        self._entries: np.ndarray | None = None  # id * 1001 + score in tenths; made for JSON output only
         self._top_texts = _Texts(lambda key: _ids(self.ids[j] for j in key))
         self._excluded_texts = _Texts(lambda key: _ids(self.ids[by_name[j]] for j in _unpack(key, n)))
         self._ignored_texts = _Texts(
@@ -303,6 +309,8 @@ class SurveyScorer:
 
     def _entry_texts(self, keys: np.ndarray) -> np.ndarray:
         """'ID", "score": S}' for each key (instrument position * 1001 + score in tenths)."""
+        if self._entries is None:
+            self._entries = np.full(len(self.ids) * 1001, None, object)
         entries = self._entries
         found: np.ndarray = entries[keys]
         missing = np.equal(found, None)  # type: ignore[call-overload]
