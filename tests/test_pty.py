@@ -63,6 +63,17 @@ def answer_questions(child, limit: int | None = None) -> int:
     return count
 
 
+def interrupt(child, state: Path) -> dict:
+    """Ctrl-C: the interview stops with 130, says how to resume, and its answers are kept."""
+    child.sendcontrol("c")
+    child.expect("migdev assess --resume")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    assert "error" not in child.logfile_read.getvalue().lower()
+    return yaml.safe_load((state / "session-core.yaml").read_text())
+
+
 def finish(child, details: bool = True) -> None:
     child.expect("Show the details")
     child.send("y" if details else "n")
@@ -120,13 +131,7 @@ def test_ctrl_c_exits_130_and_resume_loses_nothing(tmp_path: Path):
     answer_programme(child)
     assert answer_questions(child, limit=3) == 3
     child.expect([CHECKBOX, SELECT])
-    child.sendcontrol("c")
-    child.expect("migdev assess --resume")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
-    assert "error" not in child.logfile_read.getvalue().lower()
-    saved = yaml.safe_load((tmp_path / "session-core.yaml").read_text())
+    saved = interrupt(child, tmp_path)
     assert list(saved["answers"]) == ["programme_type", "budget", "cofinancing"]
     assert saved["programme"]["country"] == "Ghana"
 
@@ -233,13 +238,7 @@ def test_ctrl_c_at_the_save_prompt_leaves_the_answers_resumable(tmp_path: Path):
     child.expect("Show the details")
     child.send("n")
     child.expect("Save your answers")
-    child.sendcontrol("c")
-    child.expect("migdev assess --resume")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == 130
-    assert "error" not in child.logfile_read.getvalue().lower()
-    saved = yaml.safe_load((tmp_path / "session-core.yaml").read_text())
+    saved = interrupt(child, tmp_path)
     assert len(saved["answers"]) == asked
 
     resumed = spawn(tmp_path, "--resume")

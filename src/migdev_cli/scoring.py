@@ -125,13 +125,15 @@ class Scorer:
         """Ids screened out by an answer's exclude rule or by a precondition check that is false."""
         out: set[str] = set()
         for qid, value in answers.items():
-            for v in value:
-                out |= self.excluders.get((qid, v), set())
-        for inst in self.checked:
-            if inst.id not in out and any(
-                pre.check is not None and evaluate(pre.check, answers) is False for pre in inst.preconditions
-            ):
-                out.add(inst.id)
+            out |= self.excluded_by(qid, value)
+        out.update(inst.id for inst in self.checked if inst.id not in out and fails_a_check(inst, answers))
+        return out
+
+    def excluded_by(self, question_id: str, value: Answer) -> set[str]:
+        """Ids an exclude rule of one of the answer's choices screens out."""
+        out: set[str] = set()
+        for v in value:
+            out |= self.excluders.get((question_id, v), set())
         return out
 
     def raw_points(self, question: Question, value: Answer) -> dict[str, int]:
@@ -163,15 +165,19 @@ class Scorer:
             value = answers.get(question.id)
             if not question.weight or value is None:
                 continue
-            is_fit = question.id in FIT_QUESTIONS
-            if is_fit and DONT_KNOW not in value:
-                for iid in self.ids:
-                    fits[iid][question.id] = 0
             for iid, r in self._capped(question, value):
                 totals[iid] += question.weight * r
-                if is_fit:
-                    fits[iid][question.id] = r
+            for iid, r in self._fit_of(question, value).items():
+                fits[iid][question.id] = r
         return totals, fits
+
+    def _fit_of(self, question: Question, value: Answer) -> dict[str, int]:
+        """Each instrument's capped points on a question that decides fit (0 when the answer does
+        not move it); nothing for another question, or for "don't know"."""
+        if question.id not in FIT_QUESTIONS or DONT_KNOW in value:
+            return {}
+        moved = dict(self._capped(question, value))
+        return {iid: moved.get(iid, 0) for iid in self.ids}
 
     def _capped(self, question: Question, value: Answer) -> list[tuple[str, int]]:
         """Each moved instrument's points for one answer, capped to -2..+2 (worked out once per answer)."""
@@ -182,19 +188,10 @@ class Scorer:
             self._capped_points[key] = found
         return found
 
-    def _scores(self, answers: Mapping[str, Answer], visible: list[Question]) -> dict[str, float]:
-        """Every instrument's score: 50 + sum(25 * w * r) / W, rounded to 0.1 (see the module doc)."""
-        total_weight = sum(q.weight for q in visible) or 1
-        totals, _ = self._totals(answers, visible)
-        return {iid: score_from_total(total, total_weight) for iid, total in totals.items()}
-
     def scores(self, raw: Mapping[str, Answer]) -> dict[str, float | None]:
         """Every instrument's score (None when screened out), without explanations: fast."""
-        resolved = resolve(self.questionnaire, dict(raw))
-        answers = resolved.answers
-        numbers = self._scores(answers, resolved.visible(self.questionnaire))
-        excluded = self._excluded_ids(answers)
-        return {iid: None if iid in excluded else numbers[iid] for iid in self.ids}
+        _, _, total_weight, totals, _, excluded = self._prepared(raw)
+        return {iid: None if iid in excluded else score_from_total(totals[iid], total_weight) for iid in self.ids}
 
     def _prepared(
         self, raw: Mapping[str, Answer]
@@ -230,14 +227,13 @@ class Scorer:
             if question.weight:
                 for iid, r in self._capped(question, old) if old is not None else ():
                     new_totals[iid] -= question.weight * r
-                points = dict(self._capped(question, new))
-                for iid, r in points.items():
+                for iid, r in self._capped(question, new):
                     new_totals[iid] += question.weight * r
-                if question.id in FIT_QUESTIONS:  # as in _totals: 0 unless moved; none for "don't know"
+                if question.id in FIT_QUESTIONS:
                     qid = question.id
                     new_fits = {iid: {k: v for k, v in fit.items() if k != qid} for iid, fit in fits.items()}
-                    for iid, fit in new_fits.items() if DONT_KNOW not in new else ():
-                        fit[qid] = points.get(iid, 0)
+                    for iid, r in self._fit_of(question, new).items():
+                        new_fits[iid][qid] = r
             excluded = self._excluded_ids(answers)
             return self._top_and_package(answers, total_weight, new_totals, new_fits, excluded)
 
@@ -260,11 +256,6 @@ class Scorer:
         rows = [(iid, rank, fit_band(fits[iid])) for rank, iid in order]
         package = recommend(rows, self.by_id, answers, self.questionnaire, pairs=self.pairs)
         return top, [p.id for p in package]
-
-    def top_ids_fast(self, raw: Mapping[str, Answer], n: int = TOP) -> list[str]:
-        names = self.names
-        scored = [(score, names[iid], iid) for iid, score in self.scores(raw).items() if score is not None]
-        return [iid for rank, iid in ranked(scored) if rank <= n]
 
     def exclusions(self, inst: Instrument, answers: Mapping[str, Answer]) -> list[tuple[bool, str, str]]:
         """Each reason the answers screen ``inst`` out: (a precondition not met?, the rule's or the
@@ -455,6 +446,12 @@ def fit_band(fit: Mapping[str, int]) -> str:
     ):
         return "strong"
     return "possible"
+
+
+def fails_a_check(inst: Instrument, answers: Mapping[str, Answer]) -> bool:
+    """Whether one of the instrument's preconditions has a check the answers make false
+    ("don't know" never does: the check is then unknown, not false)."""
+    return any(pre.check is not None and evaluate(pre.check, answers) is False for pre in inst.preconditions)
 
 
 def score_from_total(total: int, total_weight: int) -> float:

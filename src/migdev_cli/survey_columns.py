@@ -72,7 +72,6 @@ _SYSTEM_GROUPS = frozenset({"meta", "formhub"})
 _ID_COLUMNS = ("_id", "key", "_uuid", "meta/instanceid", "meta-instanceid", "instanceid")
 _TRUE = frozenset({"1", "true", "yes"})
 _FALSE = frozenset({"0", "false", "no"})
-_MISSING: Any = object()
 _PARSED_SIZE = 4096  # distinct cell texts remembered per question
 # Columns whose cells may hold a line break (free text): anything that is not an answer.
 _FREE_TEXT = frozenset({"organisation", "system", "unknown"})
@@ -200,7 +199,7 @@ class Columns:
     _parsed: dict[int, _Parsed] = field(default_factory=dict)
     # per question: its columns' cells and its answer per distinct cell text(s), worked out
     # once (exports repeat them)
-    _readers: list[tuple[Question, Column | None, list[Column], Any, dict[Any, Any], int]] = field(default_factory=list)
+    _readers: list[tuple[Question, Column | None, list[Column], Any, int]] = field(default_factory=list)
 
     @classmethod
     def of(cls, name: str, header: list[str], questionnaire: Questionnaire) -> Columns:
@@ -246,10 +245,10 @@ class Columns:
         ]
         position = codes.position
         result._readers = [
-            (q, c, sp, itemgetter(*[x.index for x in ([c] if c else []) + sp]), {}, position[q.id])
+            (q, c, sp, itemgetter(*[x.index for x in ([c] if c else []) + sp]), position[q.id])
             for q, c, sp in result.questions
         ]
-        result._parsed = {position: _Parsed(q, c, sp, codes) for q, c, sp, _, _, position in result._readers}
+        result._parsed = {position: _Parsed(q, c, sp, codes) for q, c, sp, _, position in result._readers}
         result.unknown = [c for c in columns if c.kind == "unknown"]
         result.group = next((c for c in columns if c.kind == "stakeholder"), None)
         result.organisation = next((c for c in columns if c.kind == "organisation"), None)
@@ -309,26 +308,18 @@ class Columns:
         values: dict[str, Answer] = {}
         assert self.codes is not None
         codes = [0] * len(self.codes.values)
-        for question, combined, split, getter, parsed, position in self._readers:
-            text = getter(cells)
-            value = parsed.get(text, _MISSING)
-            if value is _MISSING:
+        for question, combined, split, getter, position in self._readers:
+            code = self._parsed[position][getter(cells)]
+            if code < 0:  # the problem in words: read the cells again (invalid cells are not remembered)
                 try:
-                    answer = _question_value(question, cells, combined, split)
-                    value = None if answer is None else (answer, self.codes.code(position, answer))
+                    _question_value(question, cells, combined, split)
                 except ValueError as exc:
-                    value = exc  # not remembered: an invalid cell may be long, and repeats are rare
-                else:
-                    if len(parsed) > _PARSED_SIZE:
-                        parsed.clear()
-                    parsed[text] = value
-            if value is None:
-                continue
-            if isinstance(value, ValueError):
-                bad(combined.header if combined else question.id, str(value))
-            else:
-                values[question.id] = value[0]
-                codes[position] = value[1]
+                    bad(combined.header if combined else question.id, str(exc))
+            elif code:
+                answer = self.codes.values[position][code]
+                assert answer is not None
+                values[question.id] = answer
+                codes[position] = code
         if not values and not problems:
             bad("", "answers no question of the questionnaire")
 
@@ -382,7 +373,7 @@ class Columns:
             ]
         cells = [rows[n].cells for n in plain]
         codes = np.zeros((len(plain), size), np.int32)
-        for *_, getter, _, position in self._readers:
+        for *_, getter, position in self._readers:
             found = map(self._parsed[position].__getitem__, map(getter, cells))
             codes[:, position] = np.fromiter(found, np.int32, len(cells))
         fine: Any = (codes >= 0).all(axis=1) & (codes > 0).any(axis=1)  # no problem, and some answer

@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 
 from .answers import Answer, resolve
-from .conditions import evaluate, questions_in
+from .conditions import questions_in
 from .instrument_models import Instrument
 from .questionnaire_models import Questionnaire
-from .scoring import Scorer, score_from_total
+from .scoring import Scorer, fails_a_check, score_from_total
 from .survey_respondents import AnswerCodes, Respondent, Responses
 
 TOP = 3
@@ -247,6 +247,7 @@ class SurveyScorer:
         # per question: one row of weighted, capped points and one of exclusions per answer code
         self._points: list[np.ndarray] = [np.zeros((1, len(self.ids)), np.int32) for _ in questions]
         self._excludes: list[np.ndarray] = [np.zeros((1, len(self.ids)), bool) for _ in questions]
+        self._index = {iid: j for j, iid in enumerate(self.ids)}
         self._known = [1] * len(questions)  # rows worked out (code 0, no answer, is all zeros)
         self._scored_pos = {n for n, q in enumerate(questions) if q.weight}
         total_weight = sum(q.weight for q in questions)
@@ -260,7 +261,7 @@ class SurveyScorer:
         self._shown: dict[tuple[int, ...], tuple[np.ndarray, int]] = {}
         # instruments with a precondition check, and the questions each check names
         self._checks = [
-            (self.ids.index(inst.id), inst, sorted({position[q] for q in _check_questions(inst) if q in position}))
+            (self._index[inst.id], inst, sorted({position[q] for q in _check_questions(inst) if q in position}))
             for inst in self.scorer.checked
         ]
         self._checked: list[dict[tuple[int, ...], bool]] = [{} for _ in self._checks]
@@ -398,17 +399,15 @@ class SurveyScorer:
                 grown[:known] = tables[position][:known]
                 tables[position] = grown
         question = self.questionnaire.questions[position]
-        scorer = self.scorer
-        index = {iid: j for j, iid in enumerate(self.ids)}
+        scorer, index = self.scorer, self._index
         points, excludes = self._points[position], self._excludes[position]
         for row, value in enumerate(values[known:], start=known):
             assert value is not None
             if question.weight:
-                for iid, p in scorer.raw_points(question, value).items():
-                    points[row, index[iid]] = question.weight * max(-2, min(2, p))
-            for v in value:
-                for iid in scorer.excluders.get((question.id, v), ()):
-                    excludes[row, index[iid]] = True
+                for iid, r in scorer._capped(question, value):
+                    points[row, index[iid]] = question.weight * r
+            for iid in scorer.excluded_by(question.id, value):
+                excludes[row, index[iid]] = True
         self._known[position] = len(values)
 
     def _totals(self, answers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -430,8 +429,7 @@ class SurveyScorer:
 
     def _fails(self, inst: Instrument, positions: list[int], codes: tuple[int, ...]) -> bool:
         """Whether one of the instrument's precondition checks is false for these answers."""
-        answers = self._answers(positions, codes)
-        return any(pre.check is not None and evaluate(pre.check, answers) is False for pre in inst.preconditions)
+        return fails_a_check(inst, self._answers(positions, codes))
 
 
 def _check_questions(inst: Instrument) -> list[str]:
