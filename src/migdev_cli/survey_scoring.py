@@ -228,7 +228,6 @@ class SurveyScorer:
         self.instruments = sorted(instruments, key=lambda i: i.id)
         self.scorer = Scorer(questionnaire, self.instruments)
         self.ids = [i.id for i in self.instruments]
-        self.names = {i.id: i.name for i in self.instruments}
         self.codes = codes if codes is not None else AnswerCodes(questionnaire)
         questions = questionnaire.questions
         self.designer_questions = [q.id for q in questions if q.asked_of == "designer"]
@@ -256,8 +255,7 @@ class SurveyScorer:
         self._weight_index: dict[int, int] = {}
         self._table: np.ndarray | None = None
         # which questions are shown depends only on the answers their conditions name
-        deciders = dict.fromkeys(qid for q in questions if q.when is not None for qid in questions_in(q.when))
-        self._deciders = [position[q] for q in deciders if q in position]
+        self._deciders = sorted(position[q] for q in self.scorer.deciders if q in position)
         self._shown: dict[tuple[int, ...], tuple[np.ndarray, int]] = {}
         # instruments with a precondition check, and the questions each check names
         self._checks = [
